@@ -1,0 +1,226 @@
+/**
+ * Command-line and environment parsing, memcached style: short flags with long forms
+ * (`-p 11211`, `-p11211`, `--port 11211`, `--port=11211`), each also settable by an `EFFCACHED_*`
+ * environment variable (a flag wins over the environment).
+ *
+ * Parsing is pure: it returns what to do, and `main` does it (an invalid value exits 64, EX_USAGE).
+ *
+ * @module
+ */
+import { defaults, type Settings } from "./ServerConfig.js"
+
+/** What the command line asks for. */
+export type Command =
+  | { readonly _tag: "Run"; readonly settings: Settings; readonly warnings: ReadonlyArray<string> }
+  | { readonly _tag: "Help" }
+  | { readonly _tag: "Version" }
+  | { readonly _tag: "Invalid"; readonly message: string }
+
+class Invalid {
+  constructor(readonly message: string) {}
+}
+
+const integer = (raw: string, min: number, max: number, what: string): number => {
+  if (!/^\d+$/.test(raw)) throw new Invalid(`expected ${what}`)
+  const n = Number(raw)
+  if (n < min || n > max) throw new Invalid(`expected ${what}`)
+  return n
+}
+
+const SIZE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 * 1024, g: 1024 * 1024 * 1024 }
+
+/** A size in bytes with an optional k/m/g suffix, as memcached's `-I` takes it. */
+export const parseSize = (raw: string): number | undefined => {
+  const match = /^(\d+)([kKmMgG]?)$/.exec(raw)
+  if (match === null) return undefined
+  return Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!
+}
+
+interface Option {
+  readonly short?: string
+  readonly long: string
+  readonly env?: string
+  readonly arg?: string
+  readonly help: string
+  readonly apply: (value: string, into: Mutable, warnings: Array<string>) => void
+}
+
+type Mutable = { -readonly [K in keyof Settings]: Settings[K] } & { itemSizeGiven: boolean }
+
+const options: ReadonlyArray<Option> = [
+  {
+    short: "p",
+    long: "port",
+    env: "EFFCACHED_PORT",
+    arg: "<num>",
+    help: "TCP port to listen on (default: 11211; 0 picks a free port)",
+    apply: (v, s) => (s.port = integer(v, 0, 65535, "a port number from 0 to 65535"))
+  },
+  {
+    short: "l",
+    long: "listen",
+    env: "EFFCACHED_LISTEN",
+    arg: "<addr>",
+    help: "interface to listen on (default: 127.0.0.1; memcached's default is all interfaces)",
+    apply: (v, s) => {
+      if (v.length === 0 || /\s/.test(v)) throw new Invalid("expected an address such as 127.0.0.1 or 0.0.0.0")
+      s.host = v
+    }
+  },
+  {
+    short: "m",
+    long: "memory-limit",
+    env: "EFFCACHED_MEMORY_LIMIT",
+    arg: "<MB>",
+    help: "item memory in megabytes (default: 64)",
+    apply: (v, s) => (s.memoryLimit = integer(v, 1, 1024 * 1024, "a number of megabytes, at least 1") * 1024 * 1024)
+  },
+  {
+    short: "c",
+    long: "conn-limit",
+    env: "EFFCACHED_CONN_LIMIT",
+    arg: "<num>",
+    help: "max simultaneous connections (default: 1024)",
+    apply: (v, s) => (s.maxConnections = integer(v, 1, 1_000_000, "a number of connections, at least 1"))
+  },
+  {
+    short: "I",
+    long: "max-item-size",
+    env: "EFFCACHED_MAX_ITEM_SIZE",
+    arg: "<size>",
+    help: "largest item, with k/m suffix (default: 1m, min: 1k, max: 1024m)",
+    apply: (v, s) => {
+      const size = parseSize(v)
+      if (size === undefined) throw new Invalid("expected a size such as 1m, 512k or 2097152")
+      if (size < 1024) throw new Invalid("item size must be at least 1k")
+      if (size > 1024 * 1024 * 1024) throw new Invalid("item size cannot be more than 1024m")
+      s.maxItemSize = size
+      s.itemSizeGiven = true
+    }
+  },
+  {
+    long: "partitions",
+    env: "EFFCACHED_PARTITIONS",
+    arg: "<num>",
+    help: "store partitions, each an actor owning a slice of the keys (default: 4)",
+    apply: (v, s) => (s.partitions = integer(v, 1, 1024, "a number of partitions from 1 to 1024"))
+  },
+  {
+    short: "v",
+    long: "verbose",
+    help: "verbose: errors, warnings and connections; -vv also logs every command",
+    apply: (_, s) => (s.verbosity = Math.min(2, s.verbosity + 1))
+  },
+  {
+    short: "U",
+    long: "udp-port",
+    arg: "<num>",
+    help: "accepted only as -U 0: effcached has no UDP listener (memcached 1.6 has it off by default too)",
+    apply: (v) => {
+      if (v !== "0") throw new Invalid("effcached does not support UDP; only -U 0 (UDP off) is accepted")
+    }
+  },
+  {
+    short: "u",
+    long: "user",
+    arg: "<user>",
+    help: "accepted and ignored: effcached does not switch users; start it as the user it should run as",
+    apply: (v, _, w) => void w.push(`-u ${v} ignored: effcached runs as the user that started it`)
+  },
+  {
+    short: "t",
+    long: "threads",
+    arg: "<num>",
+    help: "accepted and ignored: effcached runs on one Node thread; see --partitions",
+    apply: (v, _, w) => {
+      integer(v, 1, 1024, "a number of threads")
+      w.push(`-t ${v} ignored: effcached runs on one thread; use --partitions to split the keyspace`)
+    }
+  },
+  {
+    short: "d",
+    long: "daemon",
+    help: "refused: effcached stays in the foreground for a service manager",
+    apply: () => {
+      throw new Invalid("effcached runs in the foreground and logs to stderr; let a service manager (systemd, docker) daemonize it")
+    }
+  }
+]
+
+const name = (o: Option) => (o.short !== undefined ? `-${o.short}/--${o.long}` : `--${o.long}`)
+
+/** The `--help` text. */
+export const usage = (): string =>
+  [
+    "Usage: effcached [options]",
+    "",
+    "A memcached-compatible cache server. Every option can also be set with the environment variable shown.",
+    "",
+    ...options.map((o) => {
+      const flag = `${o.short !== undefined ? `-${o.short}, ` : "    "}--${o.long}${o.arg !== undefined ? ` ${o.arg}` : ""}`
+      return `  ${flag.padEnd(30)} ${o.help}${o.env !== undefined ? ` [${o.env}]` : ""}`
+    }),
+    `  ${"-h, --help".padEnd(30)} show this help`,
+    `  ${"-V, --version".padEnd(30)} show the version`
+  ].join("\n")
+
+/** Parses the arguments (without `node` and the script) and the environment. */
+export const parse = (argv: ReadonlyArray<string>, env: Readonly<Record<string, string | undefined>> = {}): Command => {
+  const settings: Mutable = { ...defaults, itemSizeGiven: false }
+  const warnings: Array<string> = []
+  let current: Option | undefined
+  try {
+    for (const option of options) {
+      const value = option.env !== undefined ? env[option.env] : undefined
+      if (value !== undefined && value !== "") {
+        current = option
+        try {
+          option.apply(value, settings, warnings)
+        } catch (e) {
+          if (e instanceof Invalid) throw new Invalid(`${e.message} (from ${option.env})`)
+          throw e
+        }
+      }
+    }
+    for (let i = 0; i < argv.length; i++) {
+      const arg = argv[i]!
+      if (arg === "-h" || arg === "--help") return { _tag: "Help" }
+      if (arg === "-V" || arg === "--version") return { _tag: "Version" }
+      let option: Option | undefined
+      let inline: string | undefined
+      if (arg.startsWith("--")) {
+        const eq = arg.indexOf("=")
+        const long = eq < 0 ? arg.slice(2) : arg.slice(2, eq)
+        inline = eq < 0 ? undefined : arg.slice(eq + 1)
+        option = options.find((o) => o.long === long)
+      } else if (/^-vv+$/.test(arg)) {
+        settings.verbosity = Math.min(2, settings.verbosity + arg.length - 1)
+        continue
+      } else if (arg.startsWith("-") && arg.length >= 2) {
+        option = options.find((o) => o.short === arg[1])
+        inline = arg.length > 2 ? arg.slice(2) : undefined
+      }
+      if (option === undefined) return { _tag: "Invalid", message: `unknown option ${arg} (see --help)` }
+      current = option
+      if (option.arg === undefined) {
+        if (inline !== undefined) throw new Invalid(`${name(option)} takes no value`)
+        option.apply("", settings, warnings)
+        continue
+      }
+      const value = inline ?? argv[++i]
+      if (value === undefined) throw new Invalid(`missing value`)
+      option.apply(value, settings, warnings)
+    }
+    current = undefined
+    if (settings.maxItemSize > settings.memoryLimit / 2) {
+      throw new Invalid(
+        `cannot set the item size limit (${settings.maxItemSize} bytes) higher than half the memory limit (-m)`
+      )
+    }
+  } catch (e) {
+    if (!(e instanceof Invalid)) throw e
+    return { _tag: "Invalid", message: current !== undefined ? `invalid ${name(current)}: ${e.message}` : e.message }
+  }
+  const { itemSizeGiven: _, ...resolved } = settings
+  return { _tag: "Run", settings: resolved, warnings }
+}

@@ -1,0 +1,98 @@
+/**
+ * The scalar vocabulary of the memcached data model, as Schemas: keys, client flags, expiry times,
+ * CAS uniques and arithmetic deltas. Protocols decode into these and stores consume them.
+ *
+ * @module
+ */
+import { Schema } from "effect"
+
+/** The longest key memcached accepts, in bytes. */
+export const KEY_MAX_LENGTH = 250
+
+/** Largest unsigned 64-bit integer: incr wraps above it, CAS uniques and deltas stay within it. */
+export const U64_MAX = 0xffff_ffff_ffff_ffffn
+
+/** Largest 32-bit client flags value. */
+export const U32_MAX = 0xffff_ffff
+
+const keyChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-:.!#$%&*+/=?@^|~"
+
+/**
+ * Whether a string is a valid key. Keys are byte strings carried as latin1 JS strings (one char per
+ * byte), 1 to 250 bytes, without space, newline or NUL, which the text protocol cannot carry. Other
+ * control bytes are accepted, as memcached accepts them.
+ */
+export const isKey = (s: string): boolean => {
+  if (s.length < 1 || s.length > KEY_MAX_LENGTH) return false
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 0x20 || c === 0x0a || c === 0 || c > 0xff) return false
+  }
+  return true
+}
+
+/** An item key (see {@link isKey}). */
+export const Key = Schema.String.pipe(
+  Schema.filter(isKey, {
+    identifier: "Key",
+    description: "a memcached key: 1..250 bytes, no space, newline or NUL",
+    arbitrary: () => (fc) =>
+      fc.oneof(
+        { weight: 8, arbitrary: fc.stringMatching(/^[a-z]{1,3}$/) },
+        {
+          weight: 2,
+          arbitrary: fc.array(fc.constantFrom(...keyChars), { minLength: 1, maxLength: KEY_MAX_LENGTH }).map((cs) => cs.join(""))
+        }
+      )
+  })
+)
+/** @see Key */
+export type Key = typeof Key.Type
+
+/** Opaque 32-bit client flags stored with an item. */
+export const Flags = Schema.Number.pipe(Schema.int(), Schema.between(0, U32_MAX), Schema.annotations({ identifier: "Flags" }))
+/** @see Flags */
+export type Flags = typeof Flags.Type
+
+/**
+ * An expiry time as the client sent it (a signed 32-bit integer): 0 = never, 1..2592000 = seconds from
+ * now, larger = absolute Unix time, negative = already expired. The store resolves it against its clock.
+ */
+export const Exptime = Schema.Number.pipe(
+  Schema.int(),
+  Schema.between(-(2 ** 31), 2 ** 31 - 1),
+  Schema.annotations({ identifier: "Exptime" })
+)
+/** @see Exptime */
+export type Exptime = typeof Exptime.Type
+
+/** An unsigned 64-bit integer: CAS uniques, incr/decr deltas and counter values. */
+export const U64 = Schema.BigIntFromSelf.pipe(
+  Schema.betweenBigInt(0n, U64_MAX),
+  Schema.annotations({ identifier: "U64", arbitrary: () => (fc) => fc.bigInt({ min: 0n, max: U64_MAX }) })
+)
+/** @see U64 */
+export type U64 = typeof U64.Type
+
+/** An item's value: raw bytes, owned by the holder (never a view into a socket buffer). */
+export const Value = Schema.Uint8ArrayFromSelf.pipe(
+  Schema.annotations({
+    identifier: "Value",
+    arbitrary: () => (fc) => fc.uint8Array({ maxLength: 64 })
+  })
+)
+/** @see Value */
+export type Value = typeof Value.Type
+
+
+/**
+ * A CAS unique as items carry it. One server-wide counter hands them out; a JS number stays exact up to
+ * 2^53, which a counter bumped a million times a second reaches in 285 years.
+ */
+export const CasUnique = Schema.Number.pipe(
+  Schema.int(),
+  Schema.between(0, Number.MAX_SAFE_INTEGER),
+  Schema.annotations({ identifier: "CasUnique" })
+)
+/** @see CasUnique */
+export type CasUnique = typeof CasUnique.Type

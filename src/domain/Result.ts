@@ -1,0 +1,127 @@
+/**
+ * Typed results: what the cache answers, independent of the protocol that will encode it.
+ *
+ * Tag-only results are shared singletons so the hot path allocates nothing for them.
+ *
+ * @module
+ */
+import { Schema } from "effect"
+import { CasUnique, Flags, Key, U64, Value } from "./Primitives.js"
+
+/** One item found by a retrieval. Store items may be passed as hits directly: they have these fields. */
+export const Hit = Schema.Struct({ key: Key, flags: Flags, value: Value, cas: CasUnique })
+/** @see Hit */
+export type Hit = typeof Hit.Type
+
+/** The items a retrieval found, in request order; `withCas` for gets/gats. */
+export const Values = Schema.TaggedStruct("Values", { hits: Schema.Array(Hit), withCas: Schema.Boolean })
+/** The stored item. */
+export const Stored = Schema.TaggedStruct("Stored", {})
+/** A conditional store whose condition failed (add on an existing key, replace/append on a missing one). */
+export const NotStored = Schema.TaggedStruct("NotStored", {})
+/** A cas whose unique did not match. */
+export const Exists = Schema.TaggedStruct("Exists", {})
+/** The key does not exist. */
+export const NotFound = Schema.TaggedStruct("NotFound", {})
+/** The key was deleted. */
+export const Deleted = Schema.TaggedStruct("Deleted", {})
+/** The key's expiry was updated. */
+export const Touched = Schema.TaggedStruct("Touched", {})
+/** The new value of a counter after incr/decr. */
+export const Counter = Schema.TaggedStruct("Counter", { value: U64 })
+/** Plain success (flush_all, verbosity). */
+export const Ok = Schema.TaggedStruct("Ok", {})
+/** The server's version. */
+export const VersionReply = Schema.TaggedStruct("VersionReply", { version: Schema.String })
+/** Named statistics, in reporting order. */
+export const StatsReply = Schema.TaggedStruct("StatsReply", {
+  entries: Schema.Array(Schema.Tuple(Schema.String, Schema.String))
+})
+/** The request was not understood (an unknown command or a wrong number of tokens). */
+export const UnknownCommand = Schema.TaggedStruct("UnknownCommand", {})
+/** The client sent something invalid; the message follows `CLIENT_ERROR `. */
+export const ClientError = Schema.TaggedStruct("ClientError", { message: Schema.String })
+/** The server could not do it; the message follows `SERVER_ERROR `. */
+export const ServerError = Schema.TaggedStruct("ServerError", { message: Schema.String })
+/** The statistics were reset (`stats reset`). */
+export const StatsReset = Schema.TaggedStruct("StatsReset", {})
+/** A command the operator has not enabled (e.g. `shutdown` without `-A`). */
+export const NotEnabled = Schema.TaggedStruct("NotEnabled", { feature: Schema.String })
+/** Close the connection after the replies before this one are sent (quit, or an unrecoverable input). */
+export const Close = Schema.TaggedStruct("Close", {})
+/** Nothing to send (a quiet request, or a request whose reply is suppressed). */
+export const Silent = Schema.TaggedStruct("Silent", {})
+
+/** Every result. */
+export const Result = Schema.Union(
+  Values,
+  Stored,
+  NotStored,
+  Exists,
+  NotFound,
+  Deleted,
+  Touched,
+  Counter,
+  Ok,
+  VersionReply,
+  StatsReply,
+  StatsReset,
+  UnknownCommand,
+  ClientError,
+  ServerError,
+  NotEnabled,
+  Close,
+  Silent
+)
+/** @see Result */
+export type Result = typeof Result.Type
+
+/** Shared instances of the tag-only results. */
+export const results = {
+  stored: Stored.make({}),
+  notStored: NotStored.make({}),
+  exists: Exists.make({}),
+  notFound: NotFound.make({}),
+  deleted: Deleted.make({}),
+  touched: Touched.make({}),
+  ok: Ok.make({}),
+  statsReset: StatsReset.make({}),
+  unknownCommand: UnknownCommand.make({}),
+  close: Close.make({}),
+  silent: Silent.make({})
+} as const
+
+/** memcached's reply to a malformed command line. */
+export const badCommandLine = ClientError.make({ message: "bad command line format" })
+
+/** Builds a Values result without validation (hot path: the store's items are valid by construction). */
+export const values = (hits: ReadonlyArray<Hit>, withCas: boolean): Result => ({ _tag: "Values", hits, withCas })
+
+/** Builds a Counter result without validation (hot path). */
+export const counter = (value: bigint): Result => ({ _tag: "Counter", value })
+
+// A record keyed by every tag, so adding a result without listing it here fails to compile.
+const resultTags: Record<Result["_tag"], true> = {
+  Values: true,
+  Stored: true,
+  NotStored: true,
+  Exists: true,
+  NotFound: true,
+  Deleted: true,
+  Touched: true,
+  Counter: true,
+  Ok: true,
+  VersionReply: true,
+  StatsReply: true,
+  StatsReset: true,
+  UnknownCommand: true,
+  ClientError: true,
+  ServerError: true,
+  NotEnabled: true,
+  Close: true,
+  Silent: true
+}
+
+/** Whether a value is a result (as opposed to a request: their tags are disjoint). */
+export const isResult = <A extends { readonly _tag: string }>(u: A | Result): u is Result =>
+  Object.prototype.hasOwnProperty.call(resultTags, u._tag)

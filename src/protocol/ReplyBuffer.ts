@@ -1,0 +1,67 @@
+/**
+ * An append-only output buffer for one batch of replies: small pieces are packed into one buffer,
+ * large values are passed through by reference, so a batch goes out in one write without copying
+ * megabyte values.
+ *
+ * @module
+ */
+
+/** Values at least this large are sent by reference instead of copied into the packed buffer. */
+const BY_REFERENCE = 16 * 1024
+const BLOCK = 16 * 1024
+
+/** Collects the bytes of replies. */
+export class ReplyBuffer {
+  private chunks: Array<Buffer> = []
+  private current: Buffer = Buffer.allocUnsafe(BLOCK)
+  private offset = 0
+  private total = 0
+
+  /** Bytes written since the last `take`. */
+  get size(): number {
+    return this.total
+  }
+
+  private reserve(n: number): void {
+    if (this.current.length - this.offset >= n) return
+    this.seal()
+    this.current = Buffer.allocUnsafe(Math.max(BLOCK, n))
+  }
+
+  private seal(): void {
+    if (this.offset > 0) {
+      this.chunks.push(this.current.subarray(0, this.offset))
+      this.current = this.current.subarray(this.offset)
+      this.offset = 0
+    }
+  }
+
+  /** Appends a string of single-byte characters. */
+  latin1(s: string): void {
+    this.reserve(s.length)
+    this.offset += this.current.write(s, this.offset, "latin1")
+    this.total += s.length
+  }
+
+  /** Appends bytes. Large ones are kept by reference: they must not change until the write is done. */
+  bytes(b: Uint8Array): void {
+    if (b.length >= BY_REFERENCE) {
+      this.seal()
+      this.chunks.push(Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length))
+    } else {
+      this.reserve(b.length)
+      this.current.set(b, this.offset)
+      this.offset += b.length
+    }
+    this.total += b.length
+  }
+
+  /** Takes everything written so far, as buffers to write in order. */
+  take(): Array<Buffer> {
+    this.seal()
+    const chunks = this.chunks
+    this.chunks = []
+    this.total = 0
+    return chunks
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * Decoding of one text-protocol command line (already split into tokens) into a typed request.
+ *
+ * Dispatch and token-count checks follow memcached's `process_command_ascii`; the fields of each
+ * command are decoded by a Schema built from the domain request's own fields with the token codecs
+ * swapped in, so the wire form and the domain form cannot drift apart. A decode failure becomes the
+ * exact CLIENT_ERROR memcached sends; its details are only built on that (rare) path.
+ *
+ * @module
+ */
+import { Either, ParseResult, Schema } from "effect"
+import type { Key } from "../domain/Primitives.js"
+import * as Req from "../domain/Request.js"
+import type { Request, StorageCommand } from "../domain/Request.js"
+import * as Res from "../domain/Result.js"
+import type { Result } from "../domain/Result.js"
+import { ExptimeToken, FlagsToken, LengthToken, U64Token } from "./Tokens.js"
+
+/** The header of a storage command, waiting for its data block. */
+export interface StorageHeader {
+  readonly _tag: "StorageHeader"
+  readonly command: StorageCommand
+  readonly key: Key
+  readonly flags: number
+  readonly exptime: number
+  readonly bytes: number
+  readonly cas: bigint
+  readonly noreply: boolean
+}
+
+/** What one command line decodes to: a request, a storage header awaiting data, or a reply to send. */
+export type Decoded = Request | StorageHeader | Result
+
+/** memcached's tokenizer keeps at most this many tokens (plus a terminator) for non-get commands. */
+const MAX_TOKENS = 24
+
+const StorageLine = Schema.Struct({ key: Req.Set.fields.key, flags: FlagsToken, exptime: ExptimeToken, bytes: LengthToken })
+const CasLine = Schema.Struct({ ...StorageLine.fields, cas: U64Token })
+
+/** Wire schemas: each domain request's fields, with token codecs where the wire carries a number. */
+export const lines = {
+  Get: Req.Get,
+  Gets: Req.Gets,
+  Gat: Schema.Struct({ ...Req.Gat.fields, exptime: ExptimeToken }),
+  Gats: Schema.Struct({ ...Req.Gats.fields, exptime: ExptimeToken }),
+  Storage: StorageLine,
+  Cas: CasLine,
+  Delete: Req.Delete,
+  Incr: Schema.Struct({ ...Req.Incr.fields, delta: U64Token }),
+  Decr: Schema.Struct({ ...Req.Decr.fields, delta: U64Token }),
+  Touch: Schema.Struct({ ...Req.Touch.fields, exptime: ExptimeToken }),
+  FlushAll: Schema.Struct({ ...Req.FlushAll.fields, delay: ExptimeToken }),
+  Verbosity: Schema.Struct({ ...Req.Verbosity.fields, level: FlagsToken })
+} as const
+
+type Line = keyof typeof lines
+
+const decoders = Object.fromEntries(
+  Object.entries(lines).map(([name, schema]) => [name, Schema.decodeUnknownEither(schema as Schema.Schema<any, any>)])
+) as { readonly [K in Line]: (u: unknown) => Either.Either<(typeof lines)[K]["Type"], ParseResult.ParseError> }
+
+/** The CLIENT_ERROR memcached gives when a given field of a command is invalid; the default otherwise. */
+const fieldErrors: Partial<Record<Line, Partial<Record<string, string>>>> = {
+  Gat: { exptime: "invalid exptime argument" },
+  Gats: { exptime: "invalid exptime argument" },
+  Touch: { exptime: "invalid exptime argument" },
+  FlushAll: { delay: "invalid exptime argument" },
+  Incr: { delta: "invalid numeric delta argument" },
+  Decr: { delta: "invalid numeric delta argument" }
+}
+
+const failedField = (error: ParseResult.ParseError): string | undefined => {
+  const [first] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const field = first?.path[0]
+  return typeof field === "string" ? field : undefined
+}
+
+const decode = <L extends Line>(line: L, input: unknown, noreply: boolean): (typeof lines)[L]["Type"] | Result => {
+  const decoded = decoders[line](input)
+  if (Either.isRight(decoded)) return decoded.right
+  if (noreply) return Res.results.silent
+  const field = failedField(decoded.left)
+  const message = (field !== undefined && fieldErrors[line]?.[field]) || "bad command line format"
+  return message === "bad command line format" ? Res.badCommandLine : Res.ClientError.make({ message })
+}
+
+const storageCommands: Record<string, StorageCommand> = {
+  set: "set",
+  add: "add",
+  replace: "replace",
+  append: "append",
+  prepend: "prepend"
+}
+
+const tagOfStorage = {
+  set: "Set",
+  add: "Add",
+  replace: "Replace",
+  append: "Append",
+  prepend: "Prepend",
+  cas: "Cas"
+} as const
+
+/** Builds the storage request once its data block has arrived. */
+export const completeStorage = (header: StorageHeader, value: Uint8Array): Request =>
+  header.command === "cas"
+    ? {
+      _tag: "Cas",
+      key: header.key,
+      flags: header.flags,
+      exptime: header.exptime,
+      value,
+      cas: header.cas,
+      noreply: header.noreply
+    }
+    : {
+      _tag: tagOfStorage[header.command],
+      key: header.key,
+      flags: header.flags,
+      exptime: header.exptime,
+      value,
+      noreply: header.noreply
+    }
+
+const deleteUsage = Res.ClientError.make({
+  message: "bad command line format.  Usage: delete <key> [noreply]"
+})
+
+/**
+ * Decodes one command line. `tokens` are all of the line's tokens; memcached's token limit is applied
+ * here, except for the get family whose key lists are unbounded.
+ */
+export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
+  const count = tokens.length
+  if (count === 0 || tokens[0]!.length < 2) return Res.results.unknownCommand
+  // memcached's ntokens: the tokens it kept (at most MAX_TOKENS - 1) plus its terminator.
+  const ntokens = Math.min(count, MAX_TOKENS - 1) + 1
+  // memcached's set_noreply_maybe: the last kept token is exactly "noreply".
+  const noreply = tokens[ntokens - 2] === "noreply"
+  const command = tokens[0]!
+  switch (command) {
+    case "get":
+    case "bget":
+    case "gets": {
+      if (ntokens < 3) return Res.results.unknownCommand
+      // A key over 250 bytes anywhere fails the whole command: memcached drops the values it found.
+      const tag = command === "gets" ? "Gets" : "Get"
+      return decode(tag, { _tag: tag, keys: tokens.slice(1) }, false)
+    }
+    case "gat":
+    case "gats": {
+      if (ntokens < 3) return Res.results.unknownCommand
+      const tag = command === "gat" ? "Gat" : "Gats"
+      if (count === 2) {
+        // memcached parses the exptime and then finds no keys: an empty result.
+        const checked = decode(tag, { _tag: tag, exptime: tokens[1], keys: ["-"] }, false)
+        return "_tag" in checked && checked._tag === "ClientError" ? checked : Res.values([], tag === "Gats")
+      }
+      return decode(tag, { _tag: tag, exptime: tokens[1], keys: tokens.slice(2) }, false)
+    }
+    case "set":
+    case "add":
+    case "replace":
+    case "append":
+    case "prepend":
+    case "cas": {
+      const isCas = command === "cas"
+      if (isCas ? ntokens !== 7 && ntokens !== 8 : ntokens !== 6 && ntokens !== 7) return Res.results.unknownCommand
+      const input = { key: tokens[1], flags: tokens[2], exptime: tokens[3], bytes: tokens[4], cas: tokens[5] }
+      const fields = isCas ? decode("Cas", input, noreply) : decode("Storage", input, noreply)
+      if ("_tag" in fields) return fields
+      return {
+        _tag: "StorageHeader",
+        command: isCas ? "cas" : storageCommands[command]!,
+        key: fields.key,
+        flags: fields.flags,
+        exptime: fields.exptime,
+        bytes: fields.bytes,
+        cas: "cas" in fields ? (fields.cas as bigint) : 0n,
+        noreply
+      }
+    }
+    case "incr":
+    case "decr": {
+      if (ntokens !== 4 && ntokens !== 5) return Res.results.unknownCommand
+      const tag = command === "incr" ? "Incr" : "Decr"
+      return decode(tag, { _tag: tag, key: tokens[1], delta: tokens[2], noreply }, noreply)
+    }
+    case "delete": {
+      if (ntokens < 3 || ntokens > 5) return Res.results.unknownCommand
+      if (ntokens > 3) {
+        const holdIsZero = tokens[2] === "0"
+        const valid = (ntokens === 4 && (holdIsZero || noreply)) || (ntokens === 5 && holdIsZero && noreply)
+        if (!valid) return noreply ? Res.results.silent : deleteUsage
+      }
+      return decode("Delete", { _tag: "Delete", key: tokens[1], noreply }, noreply)
+    }
+    case "touch": {
+      if (ntokens !== 4 && ntokens !== 5) return Res.results.unknownCommand
+      return decode("Touch", { _tag: "Touch", key: tokens[1], exptime: tokens[2], noreply }, noreply)
+    }
+    case "flush_all": {
+      if (ntokens < 2 || ntokens > 4) return Res.results.unknownCommand
+      const hasDelay = ntokens !== (noreply ? 3 : 2)
+      return decode("FlushAll", { _tag: "FlushAll", delay: hasDelay ? tokens[1] : "0", noreply }, noreply)
+    }
+    case "verbosity": {
+      if (ntokens !== 3 && ntokens !== 4) return Res.results.unknownCommand
+      // "verbosity noreply" is not valid syntax: memcached answers ERROR even though noreply was given.
+      if (noreply && ntokens === 3) return Res.results.unknownCommand
+      return decode("Verbosity", { _tag: "Verbosity", level: tokens[1], noreply }, noreply)
+    }
+    case "version":
+      return { _tag: "Version" }
+    case "quit":
+      return { _tag: "Quit" }
+    case "shutdown":
+      return { _tag: "Shutdown" }
+    case "stats":
+      return { _tag: "Stats", args: tokens.slice(1, ntokens - 1) }
+    default:
+      // memcached hangs up on what looks like an HTTP request line.
+      return tokens[ntokens - 2]!.startsWith("HTTP/") ? Res.results.close : Res.results.unknownCommand
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The connection fiber: one per client. It loops over socket reads; each read is framed and decoded
+ * into as many requests as it holds, those become one batch for the store (one mailbox offer per
+ * partition involved, one resume when all are done), and the replies go out in one write. Server-level
+ * commands (version, stats, quit, ...) are answered here, in order with the rest.
+ *
+ * @module
+ */
+import { Clock, Effect } from "effect"
+import type * as net from "node:net"
+import { ServerConfig } from "../config/ServerConfig.js"
+import { PROTOCOL_VERSION } from "../config/Version.js"
+import { isQuiet, type Request } from "../domain/Request.js"
+import * as Res from "../domain/Result.js"
+import type { Result } from "../domain/Result.js"
+import { ReplyBuffer } from "../protocol/ReplyBuffer.js"
+import { encodeReply } from "../protocol/ReplyEncoder.js"
+import { TextReader } from "../protocol/TextReader.js"
+import { Store } from "../store/Store.js"
+import { SocketChannel } from "./SocketChannel.js"
+import { resetServerCounters, ServerStats } from "./ServerStats.js"
+import { generalStats, settingsStats } from "./StatsReport.js"
+
+/** Most requests executed as one batch; a larger pipeline is served in several, with writes between. */
+const MAX_BATCH = 1024
+
+/** How long a closing connection may take to flush its last replies. */
+const CLOSE_GRACE = "5 seconds"
+
+/** The first byte of a binary-protocol request. */
+const BINARY_MAGIC = 0x80
+
+const versionReply = Res.VersionReply.make({ version: PROTOCOL_VERSION })
+const shutdownDisabled = Res.NotEnabled.make({ feature: "shutdown" })
+
+/** Serves one client until it quits or disconnects, or the server shuts down. */
+export const serveConnection = (socket: net.Socket) =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const settings = yield* ServerConfig
+    const counters = yield* ServerStats
+    const channel = new SocketChannel(socket)
+    const reader = new TextReader({ maxItemSize: settings.maxItemSize })
+    const out = new ReplyBuffer()
+    const logCommands = settings.verbosity >= 2
+    const requests: Array<Request | undefined> = []
+    const results: Array<Result | undefined> = []
+    let storeRequests = 0
+
+    /** Executes the pending batch and encodes its replies. */
+    const runBatch = Effect.suspend(() => {
+      if (requests.length === 0) return Effect.void
+      const encode = Effect.sync(() => {
+        for (let i = 0; i < results.length; i++) {
+          const request = requests[i]
+          if (request === undefined || !isQuiet(request)) encodeReply(results[i]!, out)
+        }
+        requests.length = 0
+        results.length = 0
+        storeRequests = 0
+      })
+      return storeRequests > 0 ? Effect.zipRight(store.execute(requests, results), encode) : encode
+    })
+
+    const flushOutput = Effect.suspend(() => {
+      counters.bytesWritten += out.size
+      return channel.write(out.take())
+    })
+
+    const stats = (args: ReadonlyArray<string>): Effect.Effect<Result> => {
+      switch (args[0]) {
+        case undefined:
+          return Effect.zipWith(store.stats, Clock.currentTimeMillis, (storeStats, now) =>
+            Res.StatsReply.make({ entries: generalStats(counters, storeStats, settings, now) }))
+        case "reset":
+          return Effect.as(
+            Effect.zipRight(store.resetStats, Effect.sync(() => resetServerCounters(counters))),
+            Res.results.statsReset
+          )
+        case "settings":
+          return Effect.succeed(Res.StatsReply.make({ entries: settingsStats(settings) }))
+        default:
+          return Effect.succeed(Res.results.unknownCommand)
+      }
+    }
+
+    /** Turns everything the reader has into batches; true when the connection must close. */
+    const serveInput = Effect.gen(function*() {
+      for (;;) {
+        const next = reader.next()
+        if (next === undefined) return false
+        if (logCommands) yield* Effect.logDebug(`<${socket.remotePort} ${next._tag}`)
+        if (Res.isResult(next)) {
+          requests.push(undefined)
+          results.push(next)
+          if (next._tag === "Close") return true
+        } else {
+          switch (next._tag) {
+            case "Version":
+              requests.push(undefined)
+              results.push(versionReply)
+              break
+            case "Verbosity":
+              requests.push(next)
+              results.push(Res.results.ok)
+              break
+            case "Quit":
+              return true
+            case "Shutdown":
+              requests.push(undefined)
+              results.push(shutdownDisabled)
+              break
+            case "Stats": {
+              // Statistics see every request before them on this connection.
+              yield* runBatch
+              const reply = yield* stats(next.args)
+              requests.push(undefined)
+              results.push(reply)
+              break
+            }
+            case "FlushAll":
+              counters.cmdFlush++
+              requests.push(next)
+              results.push(undefined)
+              storeRequests++
+              break
+            default:
+              requests.push(next)
+              results.push(undefined)
+              storeRequests++
+          }
+        }
+        if (requests.length >= MAX_BATCH) {
+          yield* runBatch
+          yield* flushOutput
+        }
+      }
+    })
+
+    let first = true
+    for (;;) {
+      const chunk = yield* channel.read
+      if (chunk === null) break
+      counters.bytesRead += chunk.length
+      if (first) {
+        first = false
+        if (chunk[0] === BINARY_MAGIC) {
+          yield* Effect.logWarning("binary protocol is not supported; closing the connection")
+          break
+        }
+      }
+      reader.push(chunk)
+      const closing = yield* serveInput
+      yield* runBatch
+      yield* flushOutput
+      if (closing) break
+    }
+    yield* channel.close.pipe(Effect.timeoutTo({ duration: CLOSE_GRACE, onSuccess: () => undefined, onTimeout: () => undefined }))
+  }).pipe(
+    Effect.ensuring(Effect.sync(() => socket.destroy())),
+    Effect.annotateLogs("client", `${socket.remoteAddress}:${socket.remotePort}`)
+  )

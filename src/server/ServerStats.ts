@@ -1,0 +1,45 @@
+/**
+ * Server-level statistics (connections, traffic, flushes): the part of `stats` that belongs to the
+ * server rather than the store. One mutable record, updated in place from the single event-loop thread.
+ *
+ * @module
+ */
+import { Clock, Context, Effect, Layer } from "effect"
+
+/** The server's counters. */
+export interface ServerCounters {
+  /** Unix milliseconds when the server started. */
+  readonly startedAt: number
+  currConnections: number
+  totalConnections: number
+  rejectedConnections: number
+  cmdFlush: number
+  bytesRead: number
+  bytesWritten: number
+}
+
+/** The server's counters, as a service. */
+export class ServerStats extends Context.Tag("effcached/ServerStats")<ServerStats, ServerCounters>() {
+  /** Fresh counters, stamped with the current time. */
+  static readonly layer: Layer.Layer<ServerStats> = Layer.effect(
+    ServerStats,
+    Effect.map(Clock.currentTimeMillis, (now) => ({
+      startedAt: now,
+      currConnections: 0,
+      totalConnections: 0,
+      rejectedConnections: 0,
+      cmdFlush: 0,
+      bytesRead: 0,
+      bytesWritten: 0
+    }))
+  )
+}
+
+/** Clears what `stats reset` clears (not the gauges). */
+export const resetServerCounters = (counters: ServerCounters): void => {
+  counters.totalConnections = 0
+  counters.rejectedConnections = 0
+  counters.cmdFlush = 0
+  counters.bytesRead = 0
+  counters.bytesWritten = 0
+}

@@ -1,0 +1,118 @@
+/**
+ * A node:net socket as Effects: read the next bytes, write a batch of buffers with backpressure.
+ * Reads are one `Effect.async` per socket read, never per request; when a connection's unread input
+ * piles up (the client sends faster than we answer), the socket is paused so TCP pushes back.
+ *
+ * @module
+ */
+import { Effect } from "effect"
+import type * as net from "node:net"
+
+/** Pause reading once this much input waits unprocessed. */
+const READ_HIGH_WATER = 1024 * 1024
+
+/** One connection's byte stream. */
+export class SocketChannel {
+  private chunks: Array<Buffer> = []
+  private queued = 0
+  private ended = false
+  private paused = false
+  private waiter: ((effect: Effect.Effect<Buffer | null>) => void) | null = null
+  private drainWaiter: ((effect: Effect.Effect<void>) => void) | null = null
+
+  constructor(readonly socket: net.Socket) {
+    socket.on("data", (chunk: Buffer) => {
+      this.chunks.push(chunk)
+      this.queued += chunk.length
+      if (this.queued > READ_HIGH_WATER && !this.paused) {
+        this.paused = true
+        socket.pause()
+      }
+      this.wake()
+    })
+    const end = () => {
+      this.ended = true
+      this.wake()
+      this.wakeDrain()
+    }
+    socket.on("end", end)
+    socket.on("close", end)
+    // Errors (ECONNRESET and the like) end the connection; 'close' follows and wakes the reader.
+    socket.on("error", () => {})
+    socket.on("drain", () => this.wakeDrain())
+  }
+
+  private wake(): void {
+    const waiter = this.waiter
+    if (waiter !== null) {
+      this.waiter = null
+      waiter(Effect.succeed(this.take()))
+    }
+  }
+
+  private wakeDrain(): void {
+    const waiter = this.drainWaiter
+    if (waiter !== null) {
+      this.drainWaiter = null
+      waiter(Effect.void)
+    }
+  }
+
+  private take(): Buffer | null {
+    if (this.chunks.length === 0) return null
+    const chunk = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.queued)
+    this.chunks = []
+    this.queued = 0
+    if (this.paused) {
+      this.paused = false
+      this.socket.resume()
+    }
+    return chunk
+  }
+
+  /** The bytes received since the last read, waiting for some; null once the peer has closed. */
+  readonly read: Effect.Effect<Buffer | null> = Effect.async((resume) => {
+    if (this.chunks.length > 0 || this.ended) return resume(Effect.succeed(this.take()))
+    this.waiter = resume
+    return Effect.sync(() => {
+      this.waiter = null
+    })
+  })
+
+  /** Writes buffers in order as one batch; waits while the socket's send buffer is over its mark. */
+  write(buffers: ReadonlyArray<Buffer>): Effect.Effect<void> {
+    const socket = this.socket
+    if (buffers.length === 0 || socket.destroyed) return Effect.void
+    if (buffers.length === 1) {
+      socket.write(buffers[0]!)
+    } else {
+      socket.cork()
+      for (const b of buffers) socket.write(b)
+      socket.uncork()
+    }
+    if (!socket.writableNeedDrain) return Effect.void
+    return Effect.async<void>((resume) => {
+      if (!socket.writableNeedDrain || socket.destroyed) return resume(Effect.void)
+      this.drainWaiter = resume
+      return Effect.sync(() => {
+        this.drainWaiter = null
+      })
+    })
+  }
+
+  /** Sends what is still buffered and half-closes; completes once it is flushed or the socket is gone. */
+  readonly close: Effect.Effect<void> = Effect.async((resume) => {
+    const socket = this.socket
+    if (socket.destroyed) return resume(Effect.void)
+    let resumed = false
+    const done = () => {
+      if (!resumed) {
+        resumed = true
+        resume(Effect.void)
+      }
+    }
+    socket.once("finish", done)
+    socket.once("close", done)
+    socket.end()
+  })
+}

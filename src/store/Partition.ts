@@ -1,0 +1,101 @@
+/**
+ * A partition actor: a fiber that owns one slice of the keyspace (an {@link ItemTable}) and serves
+ * messages from its mailbox, a whole mailbox-full at a time. Nothing else touches its items.
+ *
+ * A job carries a connection's batch slice and a completion callback; finishing a job is a plain
+ * function call, so a request costs no Deferred and no fiber of its own.
+ *
+ * @module
+ */
+import { Effect, Mailbox } from "effect"
+import type { Request, Retrieval } from "../domain/Request.js"
+import type { Result } from "../domain/Result.js"
+import type { Item } from "./Item.js"
+import type { ItemTable } from "./ItemTable.js"
+import type { StoreStats } from "./StoreCounters.js"
+
+/** Some keys of a multi-key retrieval that spans partitions: each partition fills its slots. */
+export interface GatherPart {
+  readonly request: Retrieval
+  readonly keyIndexes: Array<number>
+  readonly slots: Array<Item | undefined>
+}
+
+/** The part of a batch that one partition executes. */
+export interface Job {
+  readonly _tag: "Job"
+  readonly requests: ReadonlyArray<Request | undefined>
+  readonly results: Array<Result | undefined>
+  /** Indexes of whole requests for this partition, in batch order. */
+  readonly indexes: Array<number>
+  /** Keys of multi-partition retrievals, in batch order among themselves. */
+  readonly parts: Array<GatherPart>
+  /** Positions in `indexes` before which each part runs, keeping the batch order. */
+  readonly partAt: Array<number>
+  readonly done: () => void
+}
+
+/** Messages a partition serves. */
+export type Message =
+  | Job
+  | { readonly _tag: "Sweep"; readonly budget: number; readonly done: (removed: number) => void }
+  | { readonly _tag: "Stats"; readonly done: (stats: StoreStats) => void }
+  | { readonly _tag: "ResetStats"; readonly done: () => void }
+
+/** A running partition: send it messages. */
+export interface Partition {
+  readonly send: (message: Message) => void
+}
+
+/** Starts a partition actor over `table`, running until the enclosing scope closes. */
+export const make = (table: ItemTable) =>
+  Effect.gen(function*() {
+    const mailbox = yield* Mailbox.make<Message>()
+    const clock = yield* Effect.clock
+    const serve = (messages: Iterable<Message>) => {
+      // One clock read per mailbox drain: memcached's clock is coarser still (one tick a second).
+      const now = Math.floor(clock.unsafeCurrentTimeMillis() / 1000)
+      for (const message of messages) {
+        switch (message._tag) {
+          case "Job":
+            runJob(table, message, now)
+            message.done()
+            break
+          case "Sweep":
+            message.done(table.sweep(message.budget, now))
+            break
+          case "Stats":
+            message.done(table.counters.snapshot())
+            break
+          case "ResetStats":
+            table.counters.reset()
+            message.done()
+            break
+        }
+      }
+    }
+    yield* mailbox.takeAll.pipe(
+      Effect.flatMap(([messages]) => Effect.sync(() => serve(messages))),
+      Effect.forever,
+      Effect.interruptible,
+      Effect.forkScoped
+    )
+    yield* Effect.addFinalizer(() => mailbox.shutdown)
+    return { send: (message: Message) => void mailbox.unsafeOffer(message) } satisfies Partition
+  })
+
+const runJob = (table: ItemTable, job: Job, now: number): void => {
+  const { indexes, parts, partAt, requests, results } = job
+  let p = 0
+  for (let i = 0; i < indexes.length; i++) {
+    while (p < parts.length && partAt[p]! <= i) runPart(table, parts[p++]!, now)
+    const index = indexes[i]!
+    results[index] = table.execute(requests[index]!, now)
+  }
+  while (p < parts.length) runPart(table, parts[p++]!, now)
+}
+
+const runPart = (table: ItemTable, part: GatherPart, now: number): void => {
+  const keys = part.request.keys
+  for (const k of part.keyIndexes) part.slots[k] = table.retrieve(part.request, keys[k]!, now)
+}
