@@ -11,6 +11,7 @@ import { Effect, Layer } from "effect"
 import * as Cli from "./config/Cli.js"
 import { EFFCACHED_VERSION, PROTOCOL_VERSION } from "./config/Version.js"
 import * as Effcached from "./server/Effcached.js"
+import * as EventLoopScheduler from "./server/EventLoopScheduler.js"
 import * as Logging from "./server/Logging.js"
 
 /** sysexits' EX_USAGE: the command line was wrong. */
@@ -34,6 +35,7 @@ switch (command._tag) {
       return yield* Layer.launch(Effcached.layer(command.settings))
     }).pipe(
       Effect.provide(Logging.layer(command.settings.verbosity)),
+      Effect.withScheduler(EventLoopScheduler.scheduler),
       NodeRuntime.runMain({ disablePrettyLogger: true })
     )
 }

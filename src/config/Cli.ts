@@ -45,7 +45,7 @@ interface Option {
   readonly apply: (value: string, into: Mutable, warnings: Array<string>) => void
 }
 
-type Mutable = { -readonly [K in keyof Settings]: Settings[K] } & { itemSizeGiven: boolean }
+type Mutable = { -readonly [K in keyof Settings]: Settings[K] }
 
 const options: ReadonlyArray<Option> = [
   {
@@ -95,7 +95,6 @@ const options: ReadonlyArray<Option> = [
       if (size < 1024) throw new Invalid("item size must be at least 1k")
       if (size > 1024 * 1024 * 1024) throw new Invalid("item size cannot be more than 1024m")
       s.maxItemSize = size
-      s.itemSizeGiven = true
     }
   },
   {
@@ -166,14 +165,16 @@ export const usage = (): string =>
 
 /** Parses the arguments (without `node` and the script) and the environment. */
 export const parse = (argv: ReadonlyArray<string>, env: Readonly<Record<string, string | undefined>> = {}): Command => {
-  const settings: Mutable = { ...defaults, itemSizeGiven: false }
+  const settings: Mutable = { ...defaults }
   const warnings: Array<string> = []
   let current: Option | undefined
+  let currentValue: string | undefined
   try {
     for (const option of options) {
       const value = option.env !== undefined ? env[option.env] : undefined
       if (value !== undefined && value !== "") {
         current = option
+        currentValue = value
         try {
           option.apply(value, settings, warnings)
         } catch (e) {
@@ -202,12 +203,14 @@ export const parse = (argv: ReadonlyArray<string>, env: Readonly<Record<string, 
       }
       if (option === undefined) return { _tag: "Invalid", message: `unknown option ${arg} (see --help)` }
       current = option
+      currentValue = undefined
       if (option.arg === undefined) {
         if (inline !== undefined) throw new Invalid(`${name(option)} takes no value`)
         option.apply("", settings, warnings)
         continue
       }
       const value = inline ?? argv[++i]
+      currentValue = value
       if (value === undefined) throw new Invalid(`missing value`)
       option.apply(value, settings, warnings)
     }
@@ -219,8 +222,9 @@ export const parse = (argv: ReadonlyArray<string>, env: Readonly<Record<string, 
     }
   } catch (e) {
     if (!(e instanceof Invalid)) throw e
-    return { _tag: "Invalid", message: current !== undefined ? `invalid ${name(current)}: ${e.message}` : e.message }
+    if (current === undefined) return { _tag: "Invalid", message: e.message }
+    const given = currentValue !== undefined ? ` ${JSON.stringify(currentValue)}` : ""
+    return { _tag: "Invalid", message: `invalid ${name(current)}${given}: ${e.message}` }
   }
-  const { itemSizeGiven: _, ...resolved } = settings
-  return { _tag: "Run", settings: resolved, warnings }
+  return { _tag: "Run", settings, warnings }
 }

@@ -1,0 +1,48 @@
+/**
+ * The fiber scheduler the server runs on. Effect's default scheduler chains microtasks per fiber and
+ * falls back to `setTimeout(0)` (about 1 ms in Node) once a fiber has been rescheduled 2048 times in
+ * a row, which a busy partition actor reaches under sustained load.
+ *
+ * This one keeps a single FIFO of tasks and drains it from `setImmediate`: everything the sockets
+ * delivered in one event-loop turn is processed together (connection fibers decode and offer jobs,
+ * partitions take whole mailboxes, connections encode and write) in the same turn, and I/O is polled
+ * again between turns, so a long drain can never starve the sockets.
+ *
+ * @module
+ */
+import { Layer, Scheduler } from "effect"
+
+/** At most this many drain rounds per turn before yielding to I/O. */
+const MAX_ROUNDS_PER_TURN = 256
+
+/** A scheduler draining one task queue per event-loop turn. */
+export class EventLoopScheduler implements Scheduler.Scheduler {
+  private tasks: Array<Scheduler.Task> = []
+  private scheduled = false
+
+  readonly shouldYield = Scheduler.defaultShouldYield
+
+  scheduleTask(task: Scheduler.Task): void {
+    this.tasks.push(task)
+    if (!this.scheduled) {
+      this.scheduled = true
+      setImmediate(this.drain)
+    }
+  }
+
+  private readonly drain = (): void => {
+    for (let round = 0; round < MAX_ROUNDS_PER_TURN && this.tasks.length > 0; round++) {
+      const tasks = this.tasks
+      this.tasks = []
+      for (let i = 0; i < tasks.length; i++) tasks[i]!()
+    }
+    if (this.tasks.length > 0) setImmediate(this.drain)
+    else this.scheduled = false
+  }
+}
+
+/** The scheduler instance shared by the server's fibers. */
+export const scheduler: Scheduler.Scheduler = new EventLoopScheduler()
+
+/** Runs the layer's fibers (and the fibers they fork) on the event-loop scheduler. */
+export const layer: Layer.Layer<never> = Layer.setScheduler(scheduler)

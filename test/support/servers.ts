@@ -1,0 +1,108 @@
+/**
+ * Test servers: effcached started from the built daemon (dist/main.js, as users run it) and a real
+ * memcached, each on a free loopback port, stopped when the test is done.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import * as net from "node:net"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
+
+/** A free TCP port on 127.0.0.1. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.unref()
+    server.on("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+
+/** A server process under test. */
+export interface RunningServer {
+  readonly port: number
+  readonly process: ChildProcess
+  /** Everything the process wrote to stderr so far. */
+  readonly stderr: () => string
+  /** Stops the process (SIGTERM, then SIGKILL after 3 s) and waits for it to exit. */
+  readonly stop: () => Promise<number | null>
+}
+
+const canConnect = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1")
+    socket.once("connect", () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once("error", () => resolve(false))
+  })
+
+const startProcess = async (command: string, args: ReadonlyArray<string>, port: number): Promise<RunningServer> => {
+  const child = spawn(command, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"] })
+  let stderr = ""
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode}: ${stderr}`)
+    if (await canConnect(port)) break
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL")
+      throw new Error(`${command} did not start listening on ${port}: ${stderr}`)
+    }
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  return {
+    port,
+    process: child,
+    stderr: () => stderr,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM")
+        const timer = setTimeout(() => child.kill("SIGKILL"), 3000)
+        const code = await exited
+        clearTimeout(timer)
+        return code
+      }
+      return child.exitCode
+    }
+  }
+}
+
+/** Starts `node dist/main.js` (build first: `npm test` does) with extra arguments, on a free port. */
+export const startEffcached = async (args: ReadonlyArray<string> = []): Promise<RunningServer> => {
+  const port = await freePort()
+  return startProcess(process.execPath, [path.join(root, "dist/main.js"), "-p", String(port), ...args], port)
+}
+
+/** Path of the memcached binary, or undefined when it is not installed. */
+export const memcachedPath = ((): string | undefined => {
+  const found = spawnSync("sh", ["-c", "command -v memcached"], { encoding: "utf8" })
+  const p = found.stdout.trim()
+  return found.status === 0 && p.length > 0 ? p : undefined
+})()
+
+/** Whether tests that need a tool must fail rather than skip when it is missing. */
+export const isCI = process.env["CI"] === "true"
+
+/**
+ * Whether a suite needing `tool` should run: true when present; false (skip, with a message) when
+ * missing locally; under CI=true a missing tool throws, so CI cannot pass by skipping.
+ */
+export const requireTool = (tool: string, present: boolean): boolean => {
+  if (present) return true
+  if (isCI) throw new Error(`${tool} is required under CI=true but is not installed (see .ci/run)`)
+  console.warn(`skipping: ${tool} is not installed (apt-get install it to run these tests)`)
+  return false
+}
+
+/** Starts a real memcached 1.6 on a free port. */
+export const startMemcached = async (args: ReadonlyArray<string> = []): Promise<RunningServer> => {
+  if (memcachedPath === undefined) throw new Error("memcached is not installed")
+  const port = await freePort()
+  return startProcess(memcachedPath, ["-u", "nobody", "-l", "127.0.0.1", "-p", String(port), "-U", "0", ...args], port)
+}

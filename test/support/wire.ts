@@ -1,0 +1,144 @@
+/**
+ * Raw wire sessions: send exact bytes, collect exact replies.
+ */
+import * as net from "node:net"
+
+/** Bytes to send: one buffer/string, or several written as separate TCP writes. */
+export type Script = string | Buffer | ReadonlyArray<string | Buffer>
+
+const toBuffer = (part: string | Buffer) => (typeof part === "string" ? Buffer.from(part, "latin1") : part)
+
+/**
+ * Connects, writes the script (parts separately, `gapMs` apart), and collects every byte the server
+ * sends until it closes the connection. End scripts with `quit\r\n` (or input that makes the server
+ * hang up). Rejects after `timeoutMs`.
+ */
+export const exchange = (
+  port: number,
+  script: Script,
+  options: { readonly gapMs?: number; readonly timeoutMs?: number } = {}
+): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const parts = (typeof script === "string" || Buffer.isBuffer(script) ? [script] : script).map(toBuffer)
+    const socket = net.connect(port, "127.0.0.1")
+    const received: Array<Buffer> = []
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`no close within ${options.timeoutMs ?? 5000} ms; got ${JSON.stringify(Buffer.concat(received).toString("latin1"))}`))
+    }, options.timeoutMs ?? 5000)
+    socket.on("data", (d) => received.push(d))
+    socket.on("error", () => {})
+    socket.on("close", () => {
+      clearTimeout(timer)
+      resolve(Buffer.concat(received))
+    })
+    socket.once("connect", async () => {
+      for (const part of parts) {
+        if (socket.destroyed) return
+        socket.write(part)
+        if (options.gapMs !== undefined) await new Promise((r) => setTimeout(r, options.gapMs))
+      }
+    })
+  })
+
+/** `exchange` with `quit\r\n` appended: the reply to the script, as a latin1 string. */
+export const session = async (port: number, script: Script, options?: { readonly gapMs?: number }): Promise<string> => {
+  const parts = typeof script === "string" || Buffer.isBuffer(script) ? [script] : [...script]
+  const reply = await exchange(port, [...parts, "quit\r\n"], options)
+  return reply.toString("latin1")
+}
+
+/** Replaces CAS uniques in VALUE lines (the 5th token) with `<cas>`, so two servers' replies compare. */
+export const normaliseCas = (reply: string): string =>
+  reply.replace(/^(VALUE \S+ \d+ \d+) \d+\r$/gm, "$1 <cas>\r")
+
+/** A persistent connection for request/response tests: send, then read until a terminator. */
+export class Connection {
+  private buffer = Buffer.alloc(0)
+  private waiting: (() => void) | null = null
+  closed = false
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.on("data", (d) => {
+      this.buffer = Buffer.concat([this.buffer, d])
+      this.waiting?.()
+    })
+    socket.on("close", () => {
+      this.closed = true
+      this.waiting?.()
+    })
+    socket.on("error", () => {})
+  }
+
+  /** Opens a connection. */
+  static open(port: number): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, "127.0.0.1")
+      socket.once("connect", () => resolve(new Connection(socket)))
+      socket.once("error", reject)
+    })
+  }
+
+  /** Writes bytes. */
+  send(data: string | Buffer): void {
+    this.socket.write(typeof data === "string" ? Buffer.from(data, "latin1") : data)
+  }
+
+  /** Reads until the received bytes satisfy `complete` (given everything unread), then consumes them. */
+  async read(complete: (s: string) => number | undefined, timeoutMs = 5000): Promise<string> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const text = this.buffer.toString("latin1")
+      const end = complete(text)
+      if (end !== undefined) {
+        this.buffer = this.buffer.subarray(end)
+        return text.slice(0, end)
+      }
+      if (this.closed) throw new Error(`connection closed; unread: ${JSON.stringify(text)}`)
+      if (Date.now() > deadline) throw new Error(`timed out; unread: ${JSON.stringify(text)}`)
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.max(1, deadline - Date.now()))
+        this.waiting = () => {
+          clearTimeout(t)
+          this.waiting = null
+          resolve()
+        }
+      })
+    }
+  }
+
+  /** Sends a request and reads one reply (see {@link replyLength}). */
+  async request(data: string | Buffer): Promise<string> {
+    this.send(data)
+    return this.read(replyLength)
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.socket.destroy()
+  }
+}
+
+/**
+ * The length of the first complete text-protocol reply in `s`, or undefined if incomplete: a
+ * retrieval or stats reply ends with END, anything else is one line.
+ */
+export const replyLength = (s: string): number | undefined => {
+  let pos = 0
+  for (;;) {
+    const eol = s.indexOf("\r\n", pos)
+    if (eol < 0) return undefined
+    const line = s.slice(pos, eol)
+    if (line.startsWith("VALUE ")) {
+      const bytes = Number(line.split(" ")[3])
+      pos = eol + 2 + bytes + 2
+      if (pos > s.length) return undefined
+      continue
+    }
+    if (line.startsWith("STAT ")) {
+      pos = eol + 2
+      continue
+    }
+    return eol + 2
+  }
+}
