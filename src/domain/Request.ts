@@ -64,7 +64,7 @@ export const Quit = Schema.TaggedStruct("Quit", {})
 /** `shutdown`: stop the server, when the operator has enabled it. */
 export const Shutdown = Schema.TaggedStruct("Shutdown", {})
 /** `stats [group...]`: counters, or a named group of them (`reset` clears them). */
-export const Stats = Schema.TaggedStruct("Stats", { args: Schema.Array(Key) })
+export const Stats = Schema.TaggedStruct("Stats", { args: Schema.Array(Schema.NonEmptyString) })
 
 /** Every request a client can make. */
 export const Request = Schema.Union(

@@ -206,8 +206,7 @@ export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
     }
     case "verbosity": {
       if (ntokens !== 3 && ntokens !== 4) return Res.results.unknownCommand
-      // "verbosity noreply" is not valid syntax: memcached answers ERROR even though noreply was given.
-      if (noreply && ntokens === 3) return Res.results.unknownCommand
+      // "verbosity noreply" parses "noreply" as the level, fails, and the error is suppressed.
       return decode("Verbosity", { _tag: "Verbosity", level: tokens[1], noreply }, noreply)
     }
     case "version":

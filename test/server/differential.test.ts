@@ -1,0 +1,110 @@
+/**
+ * Differential tests: the same scripted sessions against effcached (dist/main.js) and a real
+ * memcached 1.6.18; the replies must be byte-identical once CAS uniques are normalised.
+ * The cases live in ./differential-cases.ts. Build first (`npm run build`).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { memcachedPath, requireTool, type RunningServer, startEffcached, startMemcached } from "../support/servers.js"
+import { exchange, normaliseCas, type Script, session } from "../support/wire.js"
+import { cases, type DiffCase } from "./differential-cases.js"
+
+/** Everything the server sent until it closed; a timeout is reported in-band so the diff shows it. */
+const collect = async (port: number, script: Script, gapMs: number | undefined): Promise<string> => {
+  try {
+    const reply = await exchange(port, script, { timeoutMs: 3000, ...(gapMs !== undefined ? { gapMs } : {}) })
+    return reply.toString("latin1")
+  } catch (e) {
+    return `<<${(e as Error).message}>>`
+  }
+}
+
+const withQuit = (script: Script): Script =>
+  typeof script === "string" || Buffer.isBuffer(script) ? [script, "quit\r\n"] : [...script, "quit\r\n"]
+
+const runCase = (c: DiffCase, port: number, prefix: string): Promise<string> => {
+  if ("run" in c) return c.run(port, prefix).catch((e: Error) => `<<${e.message}>>`)
+  if ("raw" in c) return collect(port, c.raw(prefix), c.gapMs)
+  // Joined into one write unless the case splits it: "quit" must not change how the script is segmented.
+  const script = c.script(prefix)
+  return collect(port, typeof script === "string" ? script + "quit\r\n" : withQuit(script), c.gapMs)
+}
+
+describe.runIf(requireTool("memcached", memcachedPath !== undefined))("differential: effcached vs memcached 1.6.18", () => {
+  let eff: RunningServer
+  let mem: RunningServer
+
+  beforeAll(async () => {
+    ;[eff, mem] = await Promise.all([startEffcached(), startMemcached()])
+  })
+
+  afterAll(async () => {
+    await Promise.all([eff?.stop(), mem?.stop()])
+  })
+
+  cases.forEach((c, index) => {
+    it(`#${index} ${c.name}`, async () => {
+      const prefix = `d${index}_`
+      const [memReply, effReply] = await Promise.all([runCase(c, mem.port, prefix), runCase(c, eff.port, prefix)])
+      expect(normaliseCas(effReply)).toBe(normaliseCas(memReply))
+    })
+  })
+})
+
+// memcached answers binary protocol when the first byte is 0x80; effcached has no binary protocol and
+// closes the connection instead (a documented difference), so this is checked on effcached alone.
+describe("effcached: binary protocol first byte", () => {
+  let eff: RunningServer
+
+  beforeAll(async () => {
+    eff = await startEffcached()
+  })
+
+  afterAll(async () => {
+    await eff?.stop()
+  })
+
+  it("closes the connection without replying to a binary VERSION request", async () => {
+    const header = Buffer.alloc(24)
+    header[0] = 0x80
+    header[1] = 0x0b
+    header.writeUInt32BE(0xdeadbeef, 12)
+    const reply = await exchange(eff.port, [header, "version\r\n"], { timeoutMs: 3000 })
+    expect(reply.toString("latin1")).toBe("")
+  })
+
+  it("closes the connection on a lone 0x80 byte", async () => {
+    const reply = await exchange(eff.port, Buffer.from([0x80]), { timeoutMs: 3000 })
+    expect(reply.toString("latin1")).toBe("")
+  })
+
+  it("keeps serving other connections", async () => {
+    const reply = await exchange(eff.port, "version\r\nquit\r\n", { timeoutMs: 3000 })
+    expect(reply.toString("latin1")).toBe("VERSION 1.6.18\r\n")
+  })
+})
+
+// Two places where effcached deliberately differs (docs/compatibility.md): when memcached rejects a get
+// for a too-long key, or closes on an over-long line, it also discards replies it owed to earlier
+// commands from the same read (e.g. a STORED whose data was stored). effcached sends every reply it owes.
+describe("effcached: replies owed before an error are never dropped", () => {
+  let eff: RunningServer
+  beforeAll(async () => {
+    eff = await startEffcached()
+  })
+  afterAll(async () => {
+    await eff?.stop()
+  })
+
+  it("a get with a too-long key fails alone", async () => {
+    const long = "k".repeat(251)
+    const reply = await session(eff.port, `set qa 0 0 1\r\nA\r\nversion\r\nget qa ${long}\r\nget qa\r\n`)
+    expect(reply).toBe(
+      "STORED\r\nVERSION 1.6.18\r\nCLIENT_ERROR bad command line format\r\nVALUE qa 0 1\r\nA\r\nEND\r\n"
+    )
+  })
+
+  it("an over-long line closes the connection after the earlier replies", async () => {
+    const reply = await exchange(eff.port, `version\r\n${"a".repeat(2049)}`, { timeoutMs: 3000 })
+    expect(reply.toString("latin1")).toBe("VERSION 1.6.18\r\n")
+  })
+})
