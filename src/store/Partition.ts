@@ -52,13 +52,21 @@ export const make = (table: ItemTable) =>
   Effect.gen(function*() {
     const mailbox = yield* Mailbox.make<Message>()
     const clock = yield* Effect.clock
+    const failures: Array<unknown> = []
     const serve = (messages: Iterable<Message>) => {
       // One clock read per mailbox drain: memcached's clock is coarser still (one tick a second).
       const now = Math.floor(clock.unsafeCurrentTimeMillis() / 1000)
       for (const message of messages) {
         switch (message._tag) {
           case "Job":
-            runJob(table, message, now)
+            // A partition must outlive any bug in a command: answer the job's unfinished requests
+            // with an error and always report back, or its connection would wait forever.
+            try {
+              runJob(table, message, now)
+            } catch (error) {
+              failures.push(error)
+              failJob(message)
+            }
             message.done()
             break
           case "Sweep":
@@ -74,8 +82,14 @@ export const make = (table: ItemTable) =>
         }
       }
     }
+    const logFailures = Effect.suspend(() =>
+      failures.length === 0
+        ? Effect.void
+        : Effect.logError("a command failed inside a partition", failures.splice(0))
+    )
     yield* mailbox.takeAll.pipe(
       Effect.flatMap(([messages]) => Effect.sync(() => serve(messages))),
+      Effect.zipRight(logFailures),
       Effect.forever,
       Effect.interruptible,
       Effect.forkScoped
@@ -93,6 +107,12 @@ const runJob = (table: ItemTable, job: Job, now: number): void => {
     results[index] = table.execute(requests[index]!, now)
   }
   while (p < parts.length) runPart(table, parts[p++]!, now)
+}
+
+const internalError: Result = { _tag: "ServerError", message: "internal error" }
+
+const failJob = (job: Job): void => {
+  for (const index of job.indexes) job.results[index] ??= internalError
 }
 
 const runPart = (table: ItemTable, part: GatherPart, now: number): void => {
