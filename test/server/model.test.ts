@@ -42,8 +42,9 @@ const runSession = async (commands: ReadonlyArray<Command>): Promise<void> => {
       }
       const reply = await conn.request(bytes)
       const actual = splitCas(reply)
-      expect(actual.text, context()).toBe(expected.text)
-      expect(actual.uniques.length, context()).toBe(expected.casIds.length)
+      if (actual.text !== expected.text || actual.uniques.length !== expected.casIds.length) {
+        expect.fail(`reply differs from the model\n  model:  ${JSON.stringify(expected.text)}\n  server: ${JSON.stringify(reply)}\n${context()}`)
+      }
       expected.casIds.forEach((id, i) => {
         const problem = casMap.bind(id, actual.uniques[i]!)
         if (problem !== undefined) expect.fail(`${problem}\n${context()}`)
