@@ -89,7 +89,7 @@ export const serveConnection = (socket: net.Socket) =>
       for (;;) {
         const next = reader.next()
         if (next === undefined) return false
-        if (logCommands) yield* Effect.logDebug(`<${socket.remotePort} ${next._tag}`)
+        if (logCommands) yield* Effect.logTrace(next._tag)
         if (Res.isResult(next)) {
           requests.push(undefined)
           results.push(next)
@@ -137,6 +137,7 @@ export const serveConnection = (socket: net.Socket) =>
       }
     })
 
+    yield* Effect.logDebug("connection opened")
     let first = true
     for (;;) {
       const chunk = yield* channel.read
@@ -157,6 +158,6 @@ export const serveConnection = (socket: net.Socket) =>
     }
     yield* channel.close.pipe(Effect.timeoutTo({ duration: CLOSE_GRACE, onSuccess: () => undefined, onTimeout: () => undefined }))
   }).pipe(
-    Effect.ensuring(Effect.sync(() => socket.destroy())),
+    Effect.ensuring(Effect.zipRight(Effect.sync(() => socket.destroy()), Effect.logDebug("connection closed"))),
     Effect.annotateLogs("client", `${socket.remoteAddress}:${socket.remotePort}`)
   )

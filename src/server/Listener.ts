@@ -37,7 +37,8 @@ const listen = (server: net.Server, host: string, port: number) =>
 
 // Stops accepting. Not waiting for the close callback: it fires only after every connection has
 // ended, and connections are ended next, when the FiberSet is released.
-const close = (server: net.Server) => Effect.sync(() => void server.close())
+const close = (server: net.Server) =>
+  Effect.zipRight(Effect.sync(() => void server.close()), Effect.logInfo("stopped accepting connections; closing"))
 
 /** Listens and serves until the scope closes; yields the bound address. */
 export const make = Effect.gen(function*() {

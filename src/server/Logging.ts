@@ -7,9 +7,9 @@
  */
 import { Layer, Logger, LogLevel } from "effect"
 
-/** The minimum level for a verbosity (0, 1 or 2). */
+/** The minimum level for a verbosity: 0 info, 1 (`-v`) debug, 2 (`-vv`) trace. */
 export const levelFor = (verbosity: number): LogLevel.LogLevel =>
-  verbosity >= 2 ? LogLevel.Debug : verbosity === 1 ? LogLevel.Debug : LogLevel.Info
+  verbosity >= 2 ? LogLevel.Trace : verbosity === 1 ? LogLevel.Debug : LogLevel.Info
 
 /** Replaces the default logger with a stderr logfmt logger at the verbosity's level. */
 export const layer = (verbosity: number): Layer.Layer<never> =>
