@@ -42,6 +42,13 @@ export const Key = Schema.String.pipe(
         {
           weight: 2,
           arbitrary: fc.array(fc.constantFrom(...keyChars), { minLength: 1, maxLength: KEY_MAX_LENGTH }).map((cs) => cs.join(""))
+        },
+        {
+          // Any byte the protocol can carry: control bytes, CR, high latin1.
+          weight: 1,
+          arbitrary: fc
+            .array(fc.integer({ min: 1, max: 0xff }).filter((c) => c !== 0x0a && c !== 0x20), { minLength: 1, maxLength: 20 })
+            .map((cs) => String.fromCharCode(...cs))
         }
       )
   })

@@ -6,6 +6,26 @@
 import type { Result } from "../domain/Result.js"
 import type { ReplyBuffer } from "./ReplyBuffer.js"
 
+type Fixed = Extract<Result, { readonly _tag: keyof typeof fixedLines }>
+
+/** Results whose reply never varies, pre-encoded. */
+const fixedLines = {
+  Stored: Buffer.from("STORED\r\n"),
+  NotStored: Buffer.from("NOT_STORED\r\n"),
+  Exists: Buffer.from("EXISTS\r\n"),
+  NotFound: Buffer.from("NOT_FOUND\r\n"),
+  Deleted: Buffer.from("DELETED\r\n"),
+  Touched: Buffer.from("TOUCHED\r\n"),
+  Ok: Buffer.from("OK\r\n"),
+  StatsReset: Buffer.from("RESET\r\n"),
+  UnknownCommand: Buffer.from("ERROR\r\n"),
+  Close: Buffer.alloc(0),
+  Silent: Buffer.alloc(0)
+} as const
+
+const END = Buffer.from("END\r\n")
+const CRLF = Buffer.from("\r\n")
+
 /** Writes the reply for `result`; `Close` and `Silent` write nothing. */
 export const encodeReply = (result: Result, out: ReplyBuffer): void => {
   switch (result._tag) {
@@ -19,45 +39,25 @@ export const encodeReply = (result: Result, out: ReplyBuffer): void => {
             : `VALUE ${hit.key} ${hit.flags} ${hit.value.length}\r\n`
         )
         out.bytes(hit.value)
-        out.latin1("\r\n")
+        out.bytes(CRLF)
       }
-      out.latin1("END\r\n")
-      return
+      return out.bytes(END)
     }
-    case "Stored":
-      return out.latin1("STORED\r\n")
-    case "NotStored":
-      return out.latin1("NOT_STORED\r\n")
-    case "Exists":
-      return out.latin1("EXISTS\r\n")
-    case "NotFound":
-      return out.latin1("NOT_FOUND\r\n")
-    case "Deleted":
-      return out.latin1("DELETED\r\n")
-    case "Touched":
-      return out.latin1("TOUCHED\r\n")
     case "Counter":
       return out.latin1(`${result.value}\r\n`)
-    case "Ok":
-      return out.latin1("OK\r\n")
     case "VersionReply":
       return out.latin1(`VERSION ${result.version}\r\n`)
     case "StatsReply": {
       for (const [name, value] of result.entries) out.latin1(`STAT ${name} ${value}\r\n`)
-      return out.latin1("END\r\n")
+      return out.bytes(END)
     }
-    case "StatsReset":
-      return out.latin1("RESET\r\n")
-    case "UnknownCommand":
-      return out.latin1("ERROR\r\n")
     case "ClientError":
       return out.latin1(`CLIENT_ERROR ${result.message}\r\n`)
     case "ServerError":
       return out.latin1(`SERVER_ERROR ${result.message}\r\n`)
     case "NotEnabled":
       return out.latin1(`ERROR: ${result.feature} not enabled\r\n`)
-    case "Close":
-    case "Silent":
-      return
+    default:
+      return out.bytes(fixedLines[(result satisfies Fixed)._tag])
   }
 }
