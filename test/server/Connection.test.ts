@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as net from "node:net"
+import { type RunningServer, startEffcached } from "../support/servers.js"
+import { Connection, exchange, session } from "../support/wire.js"
+
+describe("connections", () => {
+  let server: RunningServer
+  beforeAll(async () => {
+    server = await startEffcached(["-I", "2m"])
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it("never mixes up concurrent connections, however their bytes are split", async () => {
+    const clients = 24
+    const rounds = 40
+    const run = async (c: number) => {
+      const expected: Array<string> = []
+      const parts: Array<string> = []
+      for (let r = 0; r < rounds; r++) {
+        const key = `c${c}:k${r % 5}`
+        const value = `value-${c}-${r}-${"x".repeat((c * 7 + r) % 50)}`
+        parts.push(`set ${key} ${c} 0 ${value.length}\r\n${value}\r\nget ${key} c${c}:none\r\n`)
+        expected.push(`STORED\r\nVALUE ${key} ${c} ${value.length}\r\n${value}\r\nEND\r\n`)
+      }
+      const stream = parts.join("")
+      // Split the stream at pseudo-random points so requests straddle TCP writes.
+      const chunks: Array<string> = []
+      for (let i = 0, n = 0; i < stream.length; n++) {
+        const size = 1 + ((c * 31 + n * 17) % 97)
+        chunks.push(stream.slice(i, i + size))
+        i += size
+      }
+      const reply = await session(server.port, chunks, { gapMs: 0 })
+      expect(reply).toBe(expected.join(""))
+    }
+    await Promise.all(Array.from({ length: clients }, (_, c) => run(c)))
+  })
+
+  it("keeps serving after clients vanish mid-request", async () => {
+    for (const partial of ["set gone 0 0 10\r\nabc", "get gone", "set gone 0 0 5000000\r\nxxxx"]) {
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(server.port, "127.0.0.1", () => {
+          socket.write(partial)
+          socket.destroy()
+          resolve()
+        })
+      })
+    }
+    expect(await session(server.port, "set alive 0 0 2\r\nok\r\nget alive gone\r\n")).toBe(
+      "STORED\r\nVALUE alive 0 2\r\nok\r\nEND\r\n"
+    )
+  })
+
+  it("stores and returns values up to the raised item size limit, sent in pieces", async () => {
+    const conn = await Connection.open(server.port)
+    const value = Buffer.alloc(2 * 1024 * 1024 - 200, "v")
+    value.write("start", 0)
+    value.write("end", value.length - 3)
+    conn.send(`set big 7 0 ${value.length}\r\n`)
+    for (let i = 0; i < value.length; i += 300_000) conn.send(value.subarray(i, i + 300_000))
+    conn.send("\r\n")
+    expect(await conn.read((s) => (s.startsWith("STORED\r\n") ? 8 : undefined))).toBe("STORED\r\n")
+    const reply = await conn.request("get big\r\n")
+    expect(reply.startsWith(`VALUE big 7 ${value.length}\r\nstart`)).toBe(true)
+    expect(reply.endsWith("end\r\nEND\r\n")).toBe(true)
+    expect(reply.length).toBe(`VALUE big 7 ${value.length}\r\n`.length + value.length + 7)
+    conn.close()
+  })
+
+  it("reports connections in stats", async () => {
+    const reply = await session(server.port, "stats\r\n")
+    expect(reply).toMatch(/^STAT pid \d+\r\n/)
+    expect(reply).toMatch(/\r\nSTAT curr_connections [1-9]\d*\r\n/)
+    expect(reply).toMatch(/\r\nSTAT total_connections \d+\r\n/)
+    expect(reply.endsWith("END\r\n")).toBe(true)
+  })
+})
+
+describe("connection limit (-c)", () => {
+  let server: RunningServer
+  beforeAll(async () => {
+    server = await startEffcached(["-c", "2"])
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it("refuses connections over the limit with memcached's error, and keeps the others", async () => {
+    const a = await Connection.open(server.port)
+    const b = await Connection.open(server.port)
+    expect(await a.request("version\r\n")).toMatch(/^VERSION /)
+    expect(await b.request("version\r\n")).toMatch(/^VERSION /)
+    const refused = await exchange(server.port, "version\r\n")
+    expect(refused.toString("latin1")).toBe("ERROR Too many open connections\r\n")
+    expect(await a.request("set k 0 0 1\r\nx\r\n")).toBe("STORED\r\n")
+    b.close()
+    // Once a connection has gone, a new one is accepted.
+    let accepted = ""
+    for (let attempt = 0; attempt < 50 && !accepted.startsWith("VERSION"); attempt++) {
+      accepted = (await exchange(server.port, "version\r\nquit\r\n")).toString("latin1")
+      if (!accepted.startsWith("VERSION")) await new Promise((r) => setTimeout(r, 20))
+    }
+    expect(accepted).toMatch(/^VERSION /)
+    const stats = await a.request("stats\r\n")
+    expect(stats).toMatch(/\r\nSTAT rejected_connections [1-9]\d*\r\n/)
+    a.close()
+  })
+})
