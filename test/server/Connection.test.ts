@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as net from "node:net"
-import { type RunningServer, startEffcached } from "../support/servers.js"
+import { startEffcached, useServer } from "../support/servers.js"
 import { Connection, exchange, session } from "../support/wire.js"
 
 describe("connections", () => {
-  let server: RunningServer
-  beforeAll(async () => {
-    server = await startEffcached(["-I", "2m"])
-  })
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const server = useServer(() => startEffcached(["-I", "2m"]))
 
   it("never mixes up concurrent connections, however their bytes are split", async () => {
     const clients = 24
@@ -79,13 +73,7 @@ describe("connections", () => {
 })
 
 describe("connection limit (-c)", () => {
-  let server: RunningServer
-  beforeAll(async () => {
-    server = await startEffcached(["-c", "2"])
-  })
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const server = useServer(() => startEffcached(["-c", "2"]))
 
   it("refuses connections over the limit with memcached's error, and keeps the others", async () => {
     const a = await Connection.open(server.port)

@@ -3,12 +3,12 @@
  * test/support/clients/pymemcache_check.py) and libmemcached's memccapable protocol checker.
  * Each suite skips locally when its tool is missing and fails under CI=true (see .ci/run).
  */
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { spawn, spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { requireTool, type RunningServer, startEffcached } from "../support/servers.js"
+import { requireTool, type RunningServer, startEffcached, useServer } from "../support/servers.js"
 
 const clientsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../support/clients")
 
@@ -58,13 +58,7 @@ const report = (what: string, outcome: Outcome, server: RunningServer) =>
   ].join("\n")
 
 describe.runIf(requireTool("pymemcache (python3-pymemcache for /usr/bin/python3)", hasPymemcache))("pymemcache", () => {
-  let server: RunningServer
-  beforeAll(async () => {
-    server = await startEffcached()
-  })
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const server = useServer(() => startEffcached())
 
   it("passes every check in pymemcache_check.py (reply and noreply clients)", async () => {
     const outcome = await run(systemPython, [path.join(clientsDir, "pymemcache_check.py"), String(server.port)], 60_000)
@@ -75,13 +69,7 @@ describe.runIf(requireTool("pymemcache (python3-pymemcache for /usr/bin/python3)
 })
 
 describe.runIf(requireTool("memccapable (libmemcached-tools)", hasMemccapable))("memccapable", () => {
-  let server: RunningServer
-  beforeAll(async () => {
-    server = await startEffcached()
-  })
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const server = useServer(() => startEffcached())
 
   it("passes every ascii protocol test", async () => {
     const outcome = await run(memccapable, ["-a", "-v", "-t", "5", "-h", "127.0.0.1", "-p", String(server.port)], 120_000)

@@ -3,8 +3,8 @@
  * memcached 1.6.18; the replies must be byte-identical once CAS uniques are normalised.
  * The cases live in ./differential-cases.ts. Build first (`npm run build`).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { memcachedPath, requireTool, type RunningServer, startEffcached, startMemcached } from "../support/servers.js"
+import { describe, expect, it } from "vitest"
+import { memcachedPath, requireTool, startEffcached, startMemcached, useServer } from "../support/servers.js"
 import { exchange, normaliseCas, type Script, session } from "../support/wire.js"
 import { cases, type DiffCase } from "./differential-cases.js"
 
@@ -30,16 +30,8 @@ const runCase = (c: DiffCase, port: number, prefix: string): Promise<string> => 
 }
 
 describe.runIf(requireTool("memcached", memcachedPath !== undefined))("differential: effcached vs memcached 1.6.18", () => {
-  let eff: RunningServer
-  let mem: RunningServer
-
-  beforeAll(async () => {
-    ;[eff, mem] = await Promise.all([startEffcached(), startMemcached()])
-  })
-
-  afterAll(async () => {
-    await Promise.all([eff?.stop(), mem?.stop()])
-  })
+  const eff = useServer(() => startEffcached())
+  const mem = useServer(() => startMemcached())
 
   cases.forEach((c, index) => {
     it(`#${index} ${c.name}`, async () => {
@@ -53,15 +45,7 @@ describe.runIf(requireTool("memcached", memcachedPath !== undefined))("different
 // memcached answers binary protocol when the first byte is 0x80; effcached has no binary protocol and
 // closes the connection instead (a documented difference), so this is checked on effcached alone.
 describe("effcached: binary protocol first byte", () => {
-  let eff: RunningServer
-
-  beforeAll(async () => {
-    eff = await startEffcached()
-  })
-
-  afterAll(async () => {
-    await eff?.stop()
-  })
+  const eff = useServer(() => startEffcached())
 
   it("closes the connection without replying to a binary VERSION request", async () => {
     const header = Buffer.alloc(24)
@@ -87,13 +71,7 @@ describe("effcached: binary protocol first byte", () => {
 // for a too-long key, or closes on an over-long line, it also discards replies it owed to earlier
 // commands from the same read (e.g. a STORED whose data was stored). effcached sends every reply it owes.
 describe("effcached: replies owed before an error are never dropped", () => {
-  let eff: RunningServer
-  beforeAll(async () => {
-    eff = await startEffcached()
-  })
-  afterAll(async () => {
-    await eff?.stop()
-  })
+  const eff = useServer(() => startEffcached())
 
   it("a get with a too-long key fails alone", async () => {
     const long = "k".repeat(251)

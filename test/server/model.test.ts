@@ -1,19 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { modelKeys, modelSession } from "../support/arbitraries.js"
 import { CasMap, type Command, encodeCommand, Model, splitCas } from "../support/model.js"
-import { type RunningServer, startEffcached } from "../support/servers.js"
+import { startEffcached, useServer } from "../support/servers.js"
 import { Connection } from "../support/wire.js"
 
-let server: RunningServer
-
-beforeAll(async () => {
-  server = await startEffcached()
-})
-
-afterAll(async () => {
-  await server?.stop()
-})
+const server = useServer(() => startEffcached())
 
 const show = (c: Command): string => JSON.stringify(c, (_, v) => (typeof v === "bigint" ? `${v}n` : v))
 

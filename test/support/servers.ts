@@ -6,6 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import * as net from "node:net"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { afterAll, beforeAll } from "vitest"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 
@@ -105,4 +106,32 @@ export const startMemcached = async (args: ReadonlyArray<string> = []): Promise<
   if (memcachedPath === undefined) throw new Error("memcached is not installed")
   const port = await freePort()
   return startProcess(memcachedPath, ["-u", "nobody", "-l", "127.0.0.1", "-p", String(port), "-U", "0", ...args], port)
+}
+
+/**
+ * A server started before the enclosing suite's tests and stopped after them. The returned handle
+ * reads through to the running server, so it can be declared at suite level and used in tests.
+ */
+export const useServer = (start: () => Promise<RunningServer>): RunningServer => {
+  let current: RunningServer | undefined
+  const running = (): RunningServer => {
+    if (current === undefined) throw new Error("the server is started in beforeAll: use it inside tests")
+    return current
+  }
+  beforeAll(async () => {
+    current = await start()
+  })
+  afterAll(async () => {
+    await current?.stop()
+  })
+  return {
+    get port() {
+      return running().port
+    },
+    get process() {
+      return running().process
+    },
+    stderr: () => running().stderr(),
+    stop: () => running().stop()
+  }
 }
