@@ -30,6 +30,14 @@ const CLOSE_GRACE = "5 seconds"
 /** The first byte of a binary-protocol request. */
 const BINARY_MAGIC = 0x80
 
+/** Why `ingest` stopped. */
+const enum Stop {
+  InputDrained,
+  BatchFull,
+  Stats,
+  Close
+}
+
 const versionReply = Res.VersionReply.make({ version: PROTOCOL_VERSION })
 const shutdownDisabled = Res.NotEnabled.make({ feature: "shutdown" })
 
@@ -47,25 +55,21 @@ export const serveConnection = (socket: net.Socket) =>
     const results: Array<Result | undefined> = []
     let storeRequests = 0
 
-    /** Executes the pending batch and encodes its replies. */
-    const runBatch = Effect.suspend(() => {
-      if (requests.length === 0) return Effect.void
-      const encode = Effect.sync(() => {
-        for (let i = 0; i < results.length; i++) {
-          const request = requests[i]
-          if (request === undefined || !isQuiet(request)) encodeReply(results[i]!, out)
-        }
-        requests.length = 0
-        results.length = 0
-        storeRequests = 0
-      })
-      return storeRequests > 0 ? Effect.zipRight(store.execute(requests, results), encode) : encode
-    })
+    /** Encodes the batch's replies (quiet requests have none) and empties it. */
+    const encodeBatch = () => {
+      for (let i = 0; i < results.length; i++) {
+        const request = requests[i]
+        if (request === undefined || !isQuiet(request)) encodeReply(results[i]!, out)
+      }
+      requests.length = 0
+      results.length = 0
+      storeRequests = 0
+    }
 
-    const flushOutput = Effect.suspend(() => {
+    const flush = () => {
       counters.bytesWritten += out.size
       return channel.write(out.take())
-    })
+    }
 
     const stats = (args: ReadonlyArray<string>): Effect.Effect<Result> => {
       switch (args[0]) {
@@ -84,58 +88,56 @@ export const serveConnection = (socket: net.Socket) =>
       }
     }
 
-    /** Turns everything the reader has into batches; true when the connection must close. */
-    const serveInput = Effect.gen(function*() {
+    const push = (request: Request | undefined, result: Result | undefined) => {
+      requests.push(request)
+      results.push(result)
+    }
+    let statsArgs: ReadonlyArray<string> = []
+    const traced: Array<string> = []
+
+    /**
+     * Moves decoded requests into the batch, answering server-level ones in place, until the input
+     * is used up or the batch must be run first (full, a stats barrier, or the connection closing).
+     * Plain synchronous code: the per-request path schedules nothing.
+     */
+    const ingest = (): Stop => {
       for (;;) {
+        if (requests.length >= MAX_BATCH) return Stop.BatchFull
         const next = reader.next()
-        if (next === undefined) return false
-        if (logCommands) yield* Effect.logTrace(next._tag)
+        if (next === undefined) return Stop.InputDrained
+        if (logCommands) traced.push(next._tag)
         if (Res.isResult(next)) {
-          requests.push(undefined)
-          results.push(next)
-          if (next._tag === "Close") return true
-        } else {
-          switch (next._tag) {
-            case "Version":
-              requests.push(undefined)
-              results.push(versionReply)
-              break
-            case "Verbosity":
-              requests.push(next)
-              results.push(Res.results.ok)
-              break
-            case "Quit":
-              return true
-            case "Shutdown":
-              requests.push(undefined)
-              results.push(shutdownDisabled)
-              break
-            case "Stats": {
-              // Statistics see every request before them on this connection.
-              yield* runBatch
-              const reply = yield* stats(next.args)
-              requests.push(undefined)
-              results.push(reply)
-              break
-            }
-            case "FlushAll":
-              counters.cmdFlush++
-              requests.push(next)
-              results.push(undefined)
-              storeRequests++
-              break
-            default:
-              requests.push(next)
-              results.push(undefined)
-              storeRequests++
-          }
+          push(undefined, next)
+          if (next._tag === "Close") return Stop.Close
+          continue
         }
-        if (requests.length >= MAX_BATCH) {
-          yield* runBatch
-          yield* flushOutput
+        switch (next._tag) {
+          case "Version":
+            push(undefined, versionReply)
+            break
+          case "Verbosity":
+            push(next, Res.results.ok)
+            break
+          case "Quit":
+            return Stop.Close
+          case "Shutdown":
+            push(undefined, shutdownDisabled)
+            break
+          case "Stats":
+            // Statistics must see every request before them on this connection: run those first.
+            statsArgs = next.args
+            return Stop.Stats
+          case "FlushAll":
+            counters.cmdFlush++
+            push(next, undefined)
+            storeRequests++
+            break
+          default:
+            push(next, undefined)
+            storeRequests++
         }
       }
-    })
+    }
 
     yield* Effect.logDebug("connection opened")
     let first = true
@@ -151,9 +153,25 @@ export const serveConnection = (socket: net.Socket) =>
         }
       }
       reader.push(chunk)
-      const closing = yield* serveInput
-      yield* runBatch
-      yield* flushOutput
+      let closing = false
+      for (;;) {
+        const stop = ingest()
+        if (traced.length > 0) yield* Effect.logTrace(traced.splice(0).join(" "))
+        if (storeRequests > 0) yield* store.execute(requests, results)
+        encodeBatch()
+        if (stop === Stop.Stats) {
+          encodeReply(yield* stats(statsArgs), out)
+          continue
+        }
+        if (stop === Stop.BatchFull) {
+          // A long pipeline goes out in pieces, and waits while the client is not reading.
+          yield* flush()
+          continue
+        }
+        closing = stop === Stop.Close
+        break
+      }
+      yield* flush()
       if (closing) break
     }
     yield* channel.close.pipe(Effect.timeoutTo({ duration: CLOSE_GRACE, onSuccess: () => undefined, onTimeout: () => undefined }))
