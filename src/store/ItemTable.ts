@@ -79,11 +79,12 @@ export class ItemTable {
     this.counters.bytes -= item.size
   }
 
-  private link(item: Item, previous: Item | undefined): void {
+  /** Stores `item` in place of `previous`. `isNew`: counts in total_items (not an in-place update). */
+  private link(item: Item, previous: Item | undefined, isNew = true): void {
     if (previous !== undefined) this.unlink(previous)
     this.items.set(item.key, item)
     this.counters.curr_items++
-    this.counters.total_items++
+    if (isNew) this.counters.total_items++
     this.counters.bytes += item.size
   }
 
@@ -149,24 +150,28 @@ export class ItemTable {
     }
   }
 
-  /** Fetches one key of a retrieval, counting it; gat/gats also update the expiry. */
+  /**
+   * Fetches one key of a retrieval, counting it as memcached does: get/gets as gets, gat/gats as
+   * touches only. gat/gats also update the expiry.
+   */
   retrieve(request: Retrieval, key: string, now: number): Item | undefined {
     const counters = this.counters
-    counters.cmd_get++
     const touching = request._tag === "Gat" || request._tag === "Gats"
     if (touching) counters.cmd_touch++
+    else counters.cmd_get++
     const item = this.lookup(key, now)
     if (item === undefined) {
-      counters.get_misses++
       if (this.missReason === EXPIRED) counters.get_expired++
       else if (this.missReason === FLUSHED) counters.get_flushed++
       if (touching) counters.touch_misses++
+      else counters.get_misses++
       return undefined
     }
-    counters.get_hits++
     if (touching) {
       counters.touch_hits++
       item.exptime = resolveExptime(request.exptime, now)
+    } else {
+      counters.get_hits++
     }
     return item
   }
@@ -226,13 +231,12 @@ export class ItemTable {
     const next = incr ? (current + delta) & U64_MAX : delta > current ? 0n : current - delta
     if (incr) counters.incr_hits++
     else counters.decr_hits++
-    // memcached rewrites a shorter number in place, padded with spaces to the old length.
+    // memcached rewrites a number that fits in place, padded with spaces to the old length; a longer
+    // one becomes a new item.
     const digits = next.toString()
-    const value = Buffer.from(
-      digits.length <= item.value.length ? digits.padEnd(item.value.length, " ") : digits,
-      "latin1"
-    )
-    this.link(new Item(key, item.flags, item.exptime, this.options.cas.next(), value, now), item)
+    const inPlace = digits.length <= item.value.length
+    const value = Buffer.from(inPlace ? digits.padEnd(item.value.length, " ") : digits, "latin1")
+    this.link(new Item(key, item.flags, item.exptime, this.options.cas.next(), value, now), item, !inPlace)
     return Res.counter(next)
   }
 
