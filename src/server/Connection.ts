@@ -174,7 +174,8 @@ export const serveConnection = (socket: net.Socket) =>
       yield* flush()
       if (closing) break
     }
-    yield* channel.close.pipe(Effect.timeoutTo({ duration: CLOSE_GRACE, onSuccess: () => undefined, onTimeout: () => undefined }))
+    // A client that never reads its last replies cannot hold the fiber: the socket is destroyed below.
+    yield* Effect.ignore(Effect.timeout(channel.close, CLOSE_GRACE))
   }).pipe(
     Effect.ensuring(Effect.zipRight(Effect.sync(() => socket.destroy()), Effect.logDebug("connection closed"))),
     Effect.annotateLogs("client", `${socket.remoteAddress}:${socket.remotePort}`)

@@ -3,6 +3,7 @@ import { Effect, Layer, TestClock } from "effect"
 import { ServerConfig } from "../../src/config/ServerConfig.js"
 import type { Request } from "../../src/domain/Request.js"
 import type { Result } from "../../src/domain/Result.js"
+import { partitionOf } from "../../src/store/Batch.js"
 import * as PartitionedStore from "../../src/store/PartitionedStore.js"
 import { Store } from "../../src/store/Store.js"
 import * as Sweeper from "../../src/store/Sweeper.js"
@@ -34,9 +35,9 @@ const storeLayer = (partitions: number) =>
 describe("PartitionedStore", () => {
   it("spreads keys over partitions with a stable hash", () => {
     const counts = [0, 0, 0, 0]
-    for (let i = 0; i < 4000; i++) counts[PartitionedStore.partitionOf(`key:${i}`, 4)]!++
+    for (let i = 0; i < 4000; i++) counts[partitionOf(`key:${i}`, 4)]!++
     for (const c of counts) expect(c).toBeGreaterThan(800)
-    expect(PartitionedStore.partitionOf("abc", 7)).toBe(PartitionedStore.partitionOf("abc", 7))
+    expect(partitionOf("abc", 7)).toBe(partitionOf("abc", 7))
   })
 
   it.effect("keeps batch order per key and gathers multi-key gets in request order", () =>

@@ -1,0 +1,124 @@
+/**
+ * Routing one batch of requests through the partitions: the batch is split into one job per
+ * partition involved, keeping batch order within each partition; a multi-key retrieval whose keys
+ * live in several partitions is split key by key and gathered back in request order; flush_all goes to
+ * every partition at its place in the batch. The batch is done when the last job reports back.
+ *
+ * @module
+ */
+import type { Request, Retrieval } from "../domain/Request.js"
+import * as Res from "../domain/Result.js"
+import type { Result } from "../domain/Result.js"
+import type { Item } from "./Item.js"
+import type { GatherPart, Job } from "./Partition.js"
+
+/** FNV-1a over the key's bytes: stable across restarts and processes, cheap for short keys. */
+export const partitionOf = (key: string, partitions: number): number => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return (h >>> 0) % partitions
+}
+
+interface Gather {
+  readonly index: number
+  readonly request: Retrieval
+  readonly slots: Array<Item | undefined>
+}
+
+/** A batch in flight: build it, `route` it, send the jobs; `onDone` runs when all have reported. */
+export class Batch {
+  /** The job for each partition, if the batch involves it. */
+  readonly jobs: Array<Job | undefined>
+  private gathers: Array<Gather> | undefined
+  private pending = 0
+
+  constructor(
+    readonly requests: ReadonlyArray<Request | undefined>,
+    readonly results: Array<Result | undefined>,
+    private readonly partitions: number,
+    private readonly onDone: () => void
+  ) {
+    this.jobs = new Array(partitions)
+  }
+
+  /** Number of jobs routed (0: nothing for the store to do). */
+  get size(): number {
+    return this.pending
+  }
+
+  /** Called by each partition when its job is done; the last call completes the batch. */
+  readonly done = (): void => {
+    if (--this.pending > 0) return
+    if (this.gathers !== undefined) {
+      for (const g of this.gathers) {
+        const hits = g.slots.filter((item): item is Item => item !== undefined)
+        this.results[g.index] = Res.values(hits, g.request._tag === "Gets" || g.request._tag === "Gats")
+      }
+    }
+    this.onDone()
+  }
+
+  private jobFor(p: number): Job {
+    let job = this.jobs[p]
+    if (job === undefined) {
+      job = { _tag: "Job", requests: this.requests, results: this.results, indexes: [], parts: [], partAt: [], done: this.done }
+      this.jobs[p] = job
+      this.pending++
+    }
+    return job
+  }
+
+  /** Splits the batch into `jobs`; requests whose result is already set are skipped. */
+  route(): this {
+    const { requests, results, partitions } = this
+    for (let i = 0; i < requests.length; i++) {
+      if (results[i] !== undefined) continue
+      const request = requests[i]!
+      switch (request._tag) {
+        case "Get":
+        case "Gets":
+        case "Gat":
+        case "Gats":
+          this.routeRetrieval(i, request)
+          break
+        case "FlushAll":
+          // Every partition flushes at this point of the batch; they all answer OK, the last one wins.
+          for (let p = 0; p < partitions; p++) this.jobFor(p).indexes.push(i)
+          break
+        default:
+          this.jobFor(partitionOf((request as { readonly key: string }).key, partitions)).indexes.push(i)
+      }
+    }
+    return this
+  }
+
+  private routeRetrieval(index: number, request: Retrieval): void {
+    const keys = request.keys
+    const partitions = this.partitions
+    const first = partitionOf(keys[0]!, partitions)
+    let spread = false
+    for (let k = 1; k < keys.length && !spread; k++) spread = partitionOf(keys[k]!, partitions) !== first
+    if (!spread) {
+      this.jobFor(first).indexes.push(index)
+      return
+    }
+    const gather: Gather = { index, request, slots: new Array(keys.length) }
+    ;(this.gathers ??= []).push(gather)
+    const parts: Array<GatherPart | undefined> = new Array(partitions)
+    for (let k = 0; k < keys.length; k++) {
+      const p = partitionOf(keys[k]!, partitions)
+      let part = parts[p]
+      if (part === undefined) {
+        part = { request, keyIndexes: [], slots: gather.slots }
+        parts[p] = part
+        const job = this.jobFor(p)
+        job.partAt.push(job.indexes.length)
+        job.parts.push(part)
+      }
+      part.keyIndexes.push(k)
+    }
+  }
+}
