@@ -26,23 +26,36 @@ const fixedLines = {
 const END = Buffer.from("END\r\n")
 const CRLF = Buffer.from("\r\n")
 
+type Values = Extract<Result, { readonly _tag: "Values" }>
+
+/**
+ * Writes a retrieval's reply from hit `from` on, stopping once `out` holds `limit` bytes; returns the
+ * next hit to write, or -1 once the whole reply (with END) is written. A multi-get may name one key
+ * thousands of times: its reply is written in pieces so it never has to exist in memory at once.
+ */
+export const encodeValues = (result: Values, out: ReplyBuffer, from: number, limit: number): number => {
+  const hits = result.hits
+  for (let i = from; i < hits.length; i++) {
+    if (out.size >= limit) return i
+    const hit = hits[i]!
+    out.latin1(
+      result.withCas
+        ? `VALUE ${hit.key} ${hit.flags} ${hit.value.length} ${hit.cas}\r\n`
+        : `VALUE ${hit.key} ${hit.flags} ${hit.value.length}\r\n`
+    )
+    out.bytes(hit.value)
+    out.bytes(CRLF)
+  }
+  out.bytes(END)
+  return -1
+}
+
 /** Writes the reply for `result`; `Close` and `Silent` write nothing. */
 export const encodeReply = (result: Result, out: ReplyBuffer): void => {
   switch (result._tag) {
-    case "Values": {
-      const hits = result.hits
-      for (let i = 0; i < hits.length; i++) {
-        const hit = hits[i]!
-        out.latin1(
-          result.withCas
-            ? `VALUE ${hit.key} ${hit.flags} ${hit.value.length} ${hit.cas}\r\n`
-            : `VALUE ${hit.key} ${hit.flags} ${hit.value.length}\r\n`
-        )
-        out.bytes(hit.value)
-        out.bytes(CRLF)
-      }
-      return out.bytes(END)
-    }
+    case "Values":
+      encodeValues(result, out, 0, Infinity)
+      return
     case "Counter":
       return out.latin1(`${result.value}\r\n`)
     case "VersionReply":

@@ -14,7 +14,7 @@ import { isQuiet, type Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
 import { ReplyBuffer } from "../protocol/ReplyBuffer.js"
-import { encodeReply } from "../protocol/ReplyEncoder.js"
+import { encodeReply, encodeValues } from "../protocol/ReplyEncoder.js"
 import { TextReader } from "../protocol/TextReader.js"
 import { Store } from "../store/Store.js"
 import { SocketChannel } from "./SocketChannel.js"
@@ -23,6 +23,9 @@ import { generalStats, settingsStats } from "./StatsReport.js"
 
 /** Most requests executed as one batch; a larger pipeline is served in several, with writes between. */
 const MAX_BATCH = 1024
+
+/** Reply bytes buffered before they are written out and the socket drained, even within one reply. */
+const OUTPUT_HIGH_WATER = 4 * 1024 * 1024
 
 /** How long a closing connection may take to flush its last replies. */
 const CLOSE_GRACE = "5 seconds"
@@ -55,15 +58,33 @@ export const serveConnection = (socket: net.Socket) =>
     const results: Array<Result | undefined> = []
     let storeRequests = 0
 
-    /** Encodes the batch's replies (quiet requests have none) and empties it. */
-    const encodeBatch = () => {
-      for (let i = 0; i < results.length; i++) {
-        const request = requests[i]
-        if (request === undefined || !isQuiet(request)) encodeReply(results[i]!, out)
+    // Where encoding stopped when the output filled up: the result, and the hit within it.
+    let encoded = 0
+    let nextHit = 0
+
+    /**
+     * Encodes the batch's replies (quiet requests have none) and empties it; returns false when the
+     * output reached its high-water mark first: write it out, then call again to go on.
+     */
+    const encodeBatch = (): boolean => {
+      for (; encoded < results.length; encoded++) {
+        if (out.size >= OUTPUT_HIGH_WATER) return false
+        const request = requests[encoded]
+        if (request !== undefined && isQuiet(request)) continue
+        const result = results[encoded]!
+        if (result._tag === "Values") {
+          nextHit = encodeValues(result, out, nextHit, OUTPUT_HIGH_WATER)
+          if (nextHit >= 0) return false
+          nextHit = 0
+        } else {
+          encodeReply(result, out)
+        }
       }
+      encoded = 0
       requests.length = 0
       results.length = 0
       storeRequests = 0
+      return true
     }
 
     const flush = () => {
@@ -158,7 +179,7 @@ export const serveConnection = (socket: net.Socket) =>
         const stop = ingest()
         if (traced.length > 0) yield* Effect.logTrace(traced.splice(0).join(" "))
         if (storeRequests > 0) yield* store.execute(requests, results)
-        encodeBatch()
+        while (!encodeBatch()) yield* flush()
         if (stop === Stop.Stats) {
           encodeReply(yield* stats(statsArgs), out)
           continue

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { readFileSync } from "node:fs"
 import * as net from "node:net"
 import { startEffcached, useServer } from "../support/servers.js"
 import { Connection, exchange, session } from "../support/wire.js"
@@ -61,6 +62,47 @@ describe("connections", () => {
     expect(reply.endsWith("end\r\nEND\r\n")).toBe(true)
     expect(reply.length).toBe(`VALUE big 7 ${value.length}\r\n`.length + value.length + 7)
     conn.close()
+  })
+
+  it("answers a multi-get naming one key thousands of times, in pieces, in full", async () => {
+    // 6,000 hits of a 10 KB value: a 61 MB reply to a 12 KB line, written out 4 MB at a time.
+    const value = "r".repeat(10 * 1024)
+    const hits = 6000
+    const reply = await exchange(server.port, `set r 3 0 ${value.length}\r\n${value}\r\nget${" r".repeat(hits)}\r\nquit\r\n`, {
+      timeoutMs: 20_000
+    })
+    const header = `VALUE r 3 ${value.length}\r\n`
+    const one = header + value + "\r\n"
+    expect(reply.length).toBe("STORED\r\n".length + hits * one.length + "END\r\n".length)
+    const text = reply.toString("latin1")
+    expect(text.startsWith("STORED\r\n" + one)).toBe(true)
+    expect(text.endsWith(one + "END\r\n")).toBe(true)
+    expect(text.split(header).length - 1).toBe(hits)
+  })
+
+  it.runIf(process.platform === "linux")("does not build a huge reply in memory for a client that is not reading", async () => {
+    const rss = () => {
+      const status = readFileSync(`/proc/${server.process.pid}/status`, "utf8")
+      return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024
+    }
+    const before = rss()
+    // 100,000 hits of a 10 KB value: a 1 GB reply. The client never reads it.
+    const value = "h".repeat(10 * 1024)
+    const socket = net.connect(server.port, "127.0.0.1")
+    await new Promise((resolve) => socket.once("connect", resolve))
+    socket.pause()
+    socket.write(`set huge 0 0 ${value.length}\r\n${value}\r\nget${" huge".repeat(100_000)}\r\n`)
+    // Wait until the server has started writing the reply (its first pieces fill the socket buffers).
+    const stats = await Connection.open(server.port)
+    for (let i = 0; i < 200; i++) {
+      const written = Number(/STAT bytes_written (\d+)/.exec(await stats.request("stats\r\n"))![1])
+      if (written > 4 * 1024 * 1024) break
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    expect(rss() - before).toBeLessThan(200 * 1024 * 1024)
+    socket.destroy()
+    expect(await stats.request("version\r\n")).toMatch(/^VERSION /)
+    stats.close()
   })
 
   it("reports connections in stats", async () => {
