@@ -18,6 +18,8 @@ export interface Settings {
   readonly maxConnections: number
   /** Largest item, in bytes (`-I`). */
   readonly maxItemSize: number
+  /** Evict least recently used items when memory is full; false refuses the store (`-M`). */
+  readonly evictions: boolean
   /** 0 quiet, 1 (`-v`) errors, warnings and connection events, 2 (`-vv`) each command. */
   readonly verbosity: number
   /** Store partitions (actors), each owning a slice of the keyspace (`--partitions`). */
@@ -35,6 +37,7 @@ export const defaults: Settings = {
   memoryLimit: 64 * 1024 * 1024,
   maxConnections: 1024,
   maxItemSize: 1024 * 1024,
+  evictions: true,
   verbosity: 0,
   partitions: 4,
   sweepIntervalMs: 1000,

@@ -8,24 +8,17 @@
  */
 import type { Request, Retrieval } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
-import type { Result } from "../domain/Result.js"
-import type { Item } from "./Item.js"
+import type { Hit, Result } from "../domain/Result.js"
+import { hashKey } from "./KeyIndex.js"
 import type { GatherPart, Job } from "./Partition.js"
 
 /** FNV-1a over the key's bytes: stable across restarts and processes, cheap for short keys. */
-export const partitionOf = (key: string, partitions: number): number => {
-  let h = 0x811c9dc5
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
-  return (h >>> 0) % partitions
-}
+export const partitionOf = (key: string, partitions: number): number => hashKey(key) % partitions
 
 interface Gather {
   readonly index: number
   readonly request: Retrieval
-  readonly slots: Array<Item | undefined>
+  readonly slots: Array<Hit | undefined>
 }
 
 /** A batch in flight: build it, `route` it, send the jobs; `onDone` runs when all have reported. */
@@ -54,7 +47,7 @@ export class Batch {
     if (--this.pending > 0) return
     if (this.gathers !== undefined) {
       for (const g of this.gathers) {
-        const hits = g.slots.filter((item): item is Item => item !== undefined)
+        const hits = g.slots.filter((hit): hit is Hit => hit !== undefined)
         this.results[g.index] = Res.values(hits, g.request._tag === "Gets" || g.request._tag === "Gats")
       }
     }

@@ -1,7 +1,12 @@
 /**
  * One partition's items and the memcached semantics of every keyed command, as plain synchronous
- * code: the partition actor calls it, tests call it directly. Expiry is lazy here (an expired item is
- * removed when touched) and eager in `sweep`, which the sweeper drives a bounded slice at a time.
+ * code: the partition actor calls it, tests call it directly.
+ *
+ * Items are records in a {@link SegmentLog} found through a {@link KeyIndex}; no per-item object
+ * exists until a read copies one out as a `Hit`. Memory is bounded by the partition's budget: when it
+ * is spent, the log cleans its oldest segment and this table decides each record's fate (second
+ * chance if read since written, else evicted). Expiry is lazy (a dead item is removed when met) and
+ * eager in `sweep`, which the sweeper drives a bounded slice at a time.
  *
  * @module
  */
@@ -9,14 +14,18 @@ import { itemSize } from "../domain/ItemSize.js"
 import { U64_MAX } from "../domain/Primitives.js"
 import type { Request, Retrieval, Storage } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
-import type { Result } from "../domain/Result.js"
+import type { Hit, Result } from "../domain/Result.js"
 import type { CasSequence } from "./CasSequence.js"
 import { isExpired, resolveExptime } from "./Expiry.js"
-import { Item } from "./Item.js"
+import { hashBytes, hashKey, KeyIndex } from "./KeyIndex.js"
+import * as R from "./ItemRecord.js"
+import { type Cleaner, type Segment, SegmentLog, SPAN } from "./SegmentLog.js"
+import { classOf } from "./SizeClasses.js"
 import { StoreCounters } from "./StoreCounters.js"
 
 const nonNumeric = Res.ClientError.make({ message: "cannot increment or decrement non-numeric value" })
 const tooLarge = Res.ServerError.make({ message: "object too large for cache" })
+const outOfMemory = Res.ServerError.make({ message: "out of memory storing object" })
 
 /** memcached stores values above this size in chunks and refuses to do arithmetic on them. */
 const LARGEST_NUMERIC_ITEM = 512 * 1024
@@ -29,76 +38,174 @@ const FLUSHED = 2
 export interface ItemTableOptions {
   readonly cas: CasSequence
   readonly maxItemSize: number
+  /** Bytes of item memory this table may hold. */
+  readonly memoryLimit: number
+  /** Evict the least recently used items when memory is full (false: refuse, memcached's `-M`). */
+  readonly evict?: boolean
+}
+
+/** A segment size for a budget: 1 MB, smaller for small budgets so that there are at least 8. */
+export const segmentSizeFor = (budget: number): number => {
+  let size = SPAN
+  while (size > 4096 && size * 8 > budget) size >>>= 1
+  return size
 }
 
 /** The items of one partition. */
-export class ItemTable {
-  private readonly items = new Map<string, Item>()
+export class ItemTable implements Cleaner {
+  private readonly log: SegmentLog
+  private readonly index: KeyIndex
   /** This partition's statistics. */
   readonly counters = new StoreCounters()
   /** memcached's `oldest_live`: items last stored at or before it are dead once it has passed; 0 = none. */
   private flushedUpTo = 0
   private missReason = MISS
-  private sweepCursor: Iterator<Item> | null = null
+  private now = 0
+  private sweepSegment: Segment | undefined
+  private sweepGeneration = 0
+  private sweepOffset = 0
+  private sweepPosition = 0
 
-  constructor(private readonly options: ItemTableOptions) {}
+  constructor(private readonly options: ItemTableOptions) {
+    this.log = new SegmentLog(options.memoryLimit, segmentSizeFor(options.memoryLimit), options.evict ?? true)
+    this.log.cleaner = this
+    const log = this.log
+    this.index = new KeyIndex((ref, key) => R.hasKey(log.buffer(ref), log.offset(ref), key))
+  }
 
   /** Number of items held (live or not yet reclaimed). */
   get size(): number {
-    return this.items.size
+    return this.index.size
   }
 
-  /** The live item under `key`; a dead one is removed, and `missReason` says why it was missed. */
-  private lookup(key: string, now: number): Item | undefined {
-    const item = this.items.get(key)
-    if (item === undefined) {
+  /** Bytes of buffers the table holds for items (at most its memory limit). */
+  get allocated(): number {
+    return this.log.allocated
+  }
+
+  /** Bytes of the key index. */
+  get indexBytes(): number {
+    return this.index.byteSize
+  }
+
+  /** Changes the memory limit (`cache_memlimit`); a smaller one evicts at once. */
+  setMemoryLimit(bytes: number): void {
+    this.log.resize(bytes)
+  }
+
+  /** The live record under `key`, or -1; a dead one is removed, and `missReason` says why. */
+  private lookup(key: string, hash: number, now: number): number {
+    const ref = this.index.get(key, hash)
+    if (ref < 0) {
       this.missReason = MISS
-      return undefined
+      return -1
     }
-    if (isExpired(item.exptime, now)) {
-      this.unlink(item)
+    const buf = this.log.buffer(ref)
+    const off = this.log.offset(ref)
+    if (isExpired(R.exptime(buf, off), now)) {
+      if ((R.bits(buf, off) & R.Bit.Fetched) === 0) this.counters.expired_unfetched++
+      this.unlink(ref, hash)
       this.counters.reclaimed++
       this.missReason = EXPIRED
-      return undefined
+      return -1
     }
-    if (this.isFlushed(item, now)) {
-      this.unlink(item)
+    if (this.isFlushed(buf, off, now)) {
+      this.unlink(ref, hash)
       this.missReason = FLUSHED
-      return undefined
+      return -1
     }
-    return item
+    return ref
   }
 
-  private isFlushed(item: Item, now: number): boolean {
-    return this.flushedUpTo !== 0 && this.flushedUpTo <= now && item.time <= this.flushedUpTo
+  private isFlushed(buf: Buffer, off: number, now: number): boolean {
+    return this.flushedUpTo !== 0 && this.flushedUpTo <= now && R.time(buf, off) <= this.flushedUpTo
   }
 
-  private unlink(item: Item): void {
-    this.items.delete(item.key)
+  /** Removes a live record: from the index, the statistics and its segment. */
+  private unlink(ref: number, hash: number): void {
+    const buf = this.log.buffer(ref)
+    const off = this.log.offset(ref)
+    const length = R.length(buf, off)
+    R.clearBits(buf, off, R.Bit.Live)
+    this.index.remove(hash, ref)
     this.counters.curr_items--
-    this.counters.bytes -= item.size
+    this.counters.bytes -= length
+    this.log.kill(ref, length)
   }
 
-  /** Stores `item` in place of `previous`. `isNew`: counts in total_items (not an in-place update). */
-  private link(item: Item, previous: Item | undefined, isNew = true): void {
-    if (previous !== undefined) this.unlink(previous)
-    this.items.set(item.key, item)
+  /**
+   * Writes a new record for `key` and makes it the key's item, replacing whatever is current (looked
+   * up again: making room may have moved or evicted it). Returns false when memory is full under -M.
+   * `isNew`: counts in total_items (not an in-place update).
+   */
+  private write(
+    key: string,
+    hash: number,
+    flags: number,
+    exptime: number,
+    value: Uint8Array,
+    suffix: Uint8Array | undefined,
+    now: number,
+    isNew = true
+  ): boolean {
+    const valueLength = value.length + (suffix === undefined ? 0 : suffix.length)
+    const length = R.recordLength(key.length, valueLength)
+    const ref = this.log.allocate(length)
+    if (ref < 0) {
+      this.counters.outofmemory++
+      return false
+    }
+    const buf = this.log.buffer(ref)
+    const off = this.log.offset(ref)
+    R.writeHeader(buf, off, key, valueLength, {
+      flags,
+      exptime,
+      time: now,
+      cas: this.options.cas.next(),
+      sizeClass: classOf(itemSize(key.length, flags, valueLength))
+    })
+    const start = R.valueStart(buf, off)
+    buf.set(value, start)
+    if (suffix !== undefined) buf.set(suffix, start + value.length)
+    const previous = this.index.get(key, hash)
+    if (previous >= 0) this.unlink(previous, hash)
+    this.index.set(key, hash, ref)
     this.counters.curr_items++
     if (isNew) this.counters.total_items++
-    this.counters.bytes += item.size
+    this.counters.bytes += length
+    return true
+  }
+
+  /** The item at `ref` as a reply's hit. Values in shared segments are copied: segments get reused. */
+  private hit(key: string, ref: number): Hit {
+    const segment = this.log.segment(ref)
+    const buf = segment.buf
+    const off = this.log.offset(ref)
+    const start = R.valueStart(buf, off)
+    const end = start + R.valueLength(buf, off)
+    let value: Uint8Array
+    if (segment.dedicated) {
+      value = buf.subarray(start, end)
+    } else {
+      value = Buffer.allocUnsafe(end - start)
+      buf.copy(value, 0, start, end)
+    }
+    return { key, flags: R.flags(buf, off), value, cas: R.cas(buf, off) }
   }
 
   /** Executes one keyed request (anything but Stats, Version, Verbosity, Quit, Shutdown). */
   execute(request: Request, now: number): Result {
+    this.now = now
     switch (request._tag) {
       case "Get":
       case "Gets":
       case "Gat":
       case "Gats": {
-        const hits: Array<Item> = []
+        const hits: Array<Hit> = []
+        const memo = request.keys.length > 1 ? new Map<number, Hit>() : undefined
         for (let i = 0; i < request.keys.length; i++) {
-          const item = this.retrieve(request, request.keys[i]!, now)
-          if (item !== undefined) hits.push(item)
+          const hit = this.retrieve(request, request.keys[i]!, now, memo)
+          if (hit !== undefined) hits.push(hit)
         }
         return Res.values(hits, request._tag === "Gets" || request._tag === "Gats")
       }
@@ -113,18 +220,20 @@ export class ItemTable {
         this.counters.store_too_large++
         // A failed overwrite must not leave the old value readable.
         if (request.command === "set") {
-          const old = this.items.get(request.key)
-          if (old !== undefined) this.unlink(old)
+          const hash = hashKey(request.key)
+          const old = this.index.get(request.key, hash)
+          if (old >= 0) this.unlink(old, hash)
         }
         return tooLarge
       }
       case "Delete": {
-        const item = this.lookup(request.key, now)
-        if (item === undefined) {
+        const hash = hashKey(request.key)
+        const ref = this.lookup(request.key, hash, now)
+        if (ref < 0) {
           this.counters.delete_misses++
           return Res.results.notFound
         }
-        this.unlink(item)
+        this.unlink(ref, hash)
         this.counters.delete_hits++
         return Res.results.deleted
       }
@@ -133,12 +242,12 @@ export class ItemTable {
         return this.arithmetic(request.key, request._tag === "Incr", request.delta, now)
       case "Touch": {
         this.counters.cmd_touch++
-        const item = this.lookup(request.key, now)
-        if (item === undefined) {
+        const ref = this.lookup(request.key, hashKey(request.key), now)
+        if (ref < 0) {
           this.counters.touch_misses++
           return Res.results.notFound
         }
-        item.exptime = resolveExptime(request.exptime, now)
+        R.setExptime(this.log.buffer(ref), this.log.offset(ref), resolveExptime(request.exptime, now))
         this.counters.touch_hits++
         return Res.results.touched
       }
@@ -152,61 +261,84 @@ export class ItemTable {
 
   /**
    * Fetches one key of a retrieval, counting it as memcached does: get/gets as gets, gat/gats as
-   * touches only. gat/gats also update the expiry.
+   * touches only. gat/gats also update the expiry. A hit sets the item's reference bit: that is all
+   * a read costs the eviction order. `memo` shares one copy of an item named several times in a
+   * multi-key retrieval: a get line may name one key a hundred thousand times.
    */
-  retrieve(request: Retrieval, key: string, now: number): Item | undefined {
+  retrieve(request: Retrieval, key: string, now: number, memo?: Map<number, Hit>): Hit | undefined {
     const counters = this.counters
     const touching = request._tag === "Gat" || request._tag === "Gats"
     if (touching) counters.cmd_touch++
     else counters.cmd_get++
-    const item = this.lookup(key, now)
-    if (item === undefined) {
+    const ref = this.lookup(key, hashKey(key), now)
+    if (ref < 0) {
       if (this.missReason === EXPIRED) counters.get_expired++
       else if (this.missReason === FLUSHED) counters.get_flushed++
       if (touching) counters.touch_misses++
       else counters.get_misses++
       return undefined
     }
+    const buf = this.log.buffer(ref)
+    const off = this.log.offset(ref)
+    R.setBits(buf, off, R.Bit.Fetched | R.Bit.Accessed)
+    R.setAccessTime(buf, off, now)
     if (touching) {
       counters.touch_hits++
-      item.exptime = resolveExptime(request.exptime, now)
+      R.setExptime(buf, off, resolveExptime(request.exptime, now))
     } else {
       counters.get_hits++
     }
-    return item
+    if (memo === undefined) return this.hit(key, ref)
+    let hit = memo.get(ref)
+    if (hit === undefined) {
+      hit = this.hit(key, ref)
+      memo.set(ref, hit)
+    }
+    return hit
   }
 
   private store(request: Storage, now: number): Result {
     this.counters.cmd_set++
     const key = request.key
-    const old = this.lookup(key, now)
+    const hash = hashKey(key)
+    const old = this.lookup(key, hash, now)
     switch (request._tag) {
       case "Set":
         break
       case "Add":
-        if (old !== undefined) {
-          old.time = now
+        if (old >= 0) {
+          R.setTime(this.log.buffer(old), this.log.offset(old), now)
           return Res.results.notStored
         }
         break
       case "Replace":
-        if (old === undefined) return Res.results.notStored
+        if (old < 0) return Res.results.notStored
         break
       case "Append":
       case "Prepend": {
-        if (old === undefined) return Res.results.notStored
-        const size = itemSize(key.length, old.flags, old.value.length + request.value.length)
-        if (size > this.options.maxItemSize) return Res.results.notStored
-        const value = request._tag === "Append" ? concat(old.value, request.value) : concat(request.value, old.value)
-        this.link(new Item(key, old.flags, old.exptime, this.options.cas.next(), value, now), old)
-        return Res.results.stored
+        if (old < 0) return Res.results.notStored
+        const buf = this.log.buffer(old)
+        const off = this.log.offset(old)
+        const flags = R.flags(buf, off)
+        const start = R.valueStart(buf, off)
+        const oldLength = R.valueLength(buf, off)
+        if (itemSize(key.length, flags, oldLength + request.value.length) > this.options.maxItemSize) {
+          return Res.results.notStored
+        }
+        // Copied out first: making room for the new record may reuse the old one's segment.
+        const oldValue = Buffer.from(buf.subarray(start, start + oldLength))
+        const exptime = R.exptime(buf, off)
+        const stored = request._tag === "Append"
+          ? this.write(key, hash, flags, exptime, oldValue, request.value, now)
+          : this.write(key, hash, flags, exptime, request.value, oldValue, now)
+        return stored ? Res.results.stored : outOfMemory
       }
       case "Cas":
-        if (old === undefined) {
+        if (old < 0) {
           this.counters.cas_misses++
           return Res.results.notFound
         }
-        if (BigInt(old.cas) !== request.cas) {
+        if (BigInt(R.cas(this.log.buffer(old), this.log.offset(old))) !== request.cas) {
           this.counters.cas_badval++
           return Res.results.exists
         }
@@ -214,76 +346,160 @@ export class ItemTable {
         break
     }
     const exptime = resolveExptime(request.exptime, now)
-    this.link(new Item(key, request.flags, exptime, this.options.cas.next(), request.value, now), old)
-    return Res.results.stored
+    return this.write(key, hash, request.flags, exptime, request.value, undefined, now)
+      ? Res.results.stored
+      : outOfMemory
   }
 
   private arithmetic(key: string, incr: boolean, delta: bigint, now: number): Result {
     const counters = this.counters
-    const item = this.lookup(key, now)
-    if (item === undefined) {
+    const hash = hashKey(key)
+    const ref = this.lookup(key, hash, now)
+    if (ref < 0) {
       if (incr) counters.incr_misses++
       else counters.decr_misses++
       return Res.results.notFound
     }
-    const current = item.value.length === 0 || item.size > LARGEST_NUMERIC_ITEM ? undefined : parseCounter(item.value)
+    const segment = this.log.segment(ref)
+    const buf = segment.buf
+    const off = this.log.offset(ref)
+    const flags = R.flags(buf, off)
+    const start = R.valueStart(buf, off)
+    const length = R.valueLength(buf, off)
+    const current = length === 0 || itemSize(key.length, flags, length) > LARGEST_NUMERIC_ITEM
+      ? undefined
+      : parseCounter(buf.subarray(start, start + length))
     if (current === undefined) return nonNumeric
     const next = incr ? (current + delta) & U64_MAX : delta > current ? 0n : current - delta
     if (incr) counters.incr_hits++
     else counters.decr_hits++
-    // memcached rewrites a number that fits in place, padded with spaces to the old length; a longer
-    // one becomes a new item.
+    // memcached rewrites a number that fits in place, padded with spaces to the old length, with a
+    // new CAS unique; a longer one becomes a new item. (A dedicated record's bytes may be referenced
+    // by a reply still being written, so it is never rewritten.)
     const digits = next.toString()
-    const inPlace = digits.length <= item.value.length
-    const value = Buffer.from(inPlace ? digits.padEnd(item.value.length, " ") : digits, "latin1")
-    this.link(new Item(key, item.flags, item.exptime, this.options.cas.next(), value, now), item, !inPlace)
-    return Res.counter(next)
+    if (digits.length <= length && !segment.dedicated) {
+      buf.write(digits.padEnd(length, " "), start, "latin1")
+      buf.writeDoubleLE(this.options.cas.next(), off + 24)
+      R.setTime(buf, off, now)
+      return Res.counter(next)
+    }
+    const value = Buffer.from(digits.length <= length ? digits.padEnd(length, " ") : digits, "latin1")
+    return this.write(key, hash, flags, R.exptime(buf, off), value, undefined, now, digits.length > length)
+      ? Res.counter(next)
+      : outOfMemory
   }
 
   private flush(delay: number, now: number): void {
     if (delay <= 0) {
-      this.items.clear()
+      this.index.clear()
+      this.log.clear()
       this.counters.curr_items = 0
       this.counters.bytes = 0
       this.flushedUpTo = 0
-      this.sweepCursor = null
+      this.sweepSegment = undefined
     } else {
       // memcached's oldest_live is one second before the deadline.
       this.flushedUpTo = resolveExptime(delay, now) - 1
     }
   }
 
+  /** Whether a record is dead by expiry or flush at `now`. */
+  private isDead(buf: Buffer, off: number, now: number): boolean {
+    return isExpired(R.exptime(buf, off), now) || this.isFlushed(buf, off, now)
+  }
+
   /**
-   * Examines up to `budget` items from where the last sweep stopped, removing the expired and
+   * The log cleans `victim`: records read since written get a second chance (copied forward, their
+   * bit cleared), the rest are evicted; dead ones are reclaimed. With `compact` (-M) every live record
+   * is kept. A dedicated victim's record is kept in place; returns true then.
+   */
+  clean(victim: Segment, compact: boolean): boolean {
+    const buf = victim.buf
+    const now = this.now
+    const counters = this.counters
+    for (let off = 0; off < victim.used;) {
+      const length = R.length(buf, off)
+      const bits = R.bits(buf, off)
+      if ((bits & R.Bit.Live) !== 0) {
+        const ref = victim.id * SPAN + off
+        const keyStart = R.keyStart(off)
+        const hash = hashBytes(buf, keyStart, keyStart + R.keyLength(buf, off))
+        if (this.isDead(buf, off, now)) {
+          if ((bits & R.Bit.Fetched) === 0) counters.expired_unfetched++
+          counters.reclaimed++
+        } else if (compact || (bits & R.Bit.Accessed) !== 0) {
+          if (victim.dedicated) {
+            R.clearBits(buf, off, R.Bit.Accessed)
+            return true
+          }
+          const moved = this.log.copyForward(length)
+          if (moved >= 0) {
+            const target = this.log.buffer(moved)
+            const at = this.log.offset(moved)
+            buf.copy(target, at, off, off + length)
+            R.clearBits(target, at, R.Bit.Accessed)
+            this.index.move(hash, ref, moved)
+            off += length
+            continue
+          }
+          this.evicted(bits, buf, off)
+        } else {
+          this.evicted(bits, buf, off)
+        }
+        this.index.remove(hash, ref)
+        counters.curr_items--
+        counters.bytes -= length
+      }
+      off += length
+    }
+    return false
+  }
+
+  private evicted(bits: number, buf: Buffer, off: number): void {
+    const counters = this.counters
+    counters.evictions++
+    if ((bits & R.Bit.Fetched) === 0) counters.evicted_unfetched++
+    if (R.exptime(buf, off) !== 0) counters.evicted_nonzero++
+    counters.last_evicted_age = this.now - R.accessTime(buf, off)
+  }
+
+  /**
+   * Examines up to `budget` records from where the last sweep stopped, removing the expired and
    * flushed ones; returns how many it removed. Bounded so a sweep never stalls the partition.
    */
   sweep(budget: number, now: number): number {
+    this.now = now
+    const fifo = this.log.fifo
     let removed = 0
-    let cursor = this.sweepCursor ?? this.items.values()
-    for (let examined = 0; examined < budget; examined++) {
-      const next = cursor.next()
-      if (next.done) {
-        cursor = this.items.values()
-        if (examined === 0 || this.items.size === 0) break
+    let examined = 0
+    for (let visited = 0; examined < budget && visited <= fifo.length;) {
+      let segment = this.sweepSegment
+      if (segment === undefined || segment.generation !== this.sweepGeneration || this.sweepOffset >= segment.used) {
+        if (segment !== undefined && segment.generation === this.sweepGeneration) {
+          this.sweepPosition = fifo.indexOf(segment) + 1
+        }
+        if (this.sweepPosition >= fifo.length) this.sweepPosition = 0
+        segment = fifo[this.sweepPosition]
+        if (segment === undefined) break
+        this.sweepSegment = segment
+        this.sweepGeneration = segment.generation
+        this.sweepOffset = 0
+        visited++
         continue
       }
-      const item = next.value
-      if (isExpired(item.exptime, now) || this.isFlushed(item, now)) {
-        this.unlink(item)
+      const buf = segment.buf
+      const off = this.sweepOffset
+      this.sweepOffset += R.length(buf, off)
+      examined++
+      if ((R.bits(buf, off) & R.Bit.Live) !== 0 && this.isDead(buf, off, now)) {
+        const keyStart = R.keyStart(off)
+        this.unlink(segment.id * SPAN + off, hashBytes(buf, keyStart, keyStart + R.keyLength(buf, off)))
         this.counters.crawler_reclaimed++
         removed++
       }
     }
-    this.sweepCursor = cursor
     return removed
   }
-}
-
-const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
-  const out = Buffer.allocUnsafeSlow(a.length + b.length)
-  out.set(a, 0)
-  out.set(b, a.length)
-  return out
 }
 
 /**

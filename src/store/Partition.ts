@@ -9,8 +9,7 @@
  */
 import { Effect, Mailbox } from "effect"
 import type { Request, Retrieval } from "../domain/Request.js"
-import type { Result } from "../domain/Result.js"
-import type { Item } from "./Item.js"
+import type { Hit, Result } from "../domain/Result.js"
 import type { ItemTable } from "./ItemTable.js"
 import type { StoreStats } from "./StoreCounters.js"
 
@@ -18,7 +17,7 @@ import type { StoreStats } from "./StoreCounters.js"
 export interface GatherPart {
   readonly request: Retrieval
   readonly keyIndexes: Array<number>
-  readonly slots: Array<Item | undefined>
+  readonly slots: Array<Hit | undefined>
 }
 
 /** The part of a batch that one partition executes. */
@@ -117,5 +116,6 @@ const failJob = (job: Job): void => {
 
 const runPart = (table: ItemTable, part: GatherPart, now: number): void => {
   const keys = part.request.keys
-  for (const k of part.keyIndexes) part.slots[k] = table.retrieve(part.request, keys[k]!, now)
+  const memo = part.keyIndexes.length > 1 ? new Map<number, Hit>() : undefined
+  for (const k of part.keyIndexes) part.slots[k] = table.retrieve(part.request, keys[k]!, now, memo)
 }

@@ -20,16 +20,40 @@ import { sumStats, type StoreStats } from "./StoreCounters.js"
 export interface PartitionedStoreOptions {
   readonly partitions: number
   readonly maxItemSize: number
+  /** Bytes of item memory, shared equally by the partitions. */
+  readonly memoryLimit: number
+  /** Evict when memory is full (false: refuse, `-M`). */
+  readonly evict: boolean
 }
+
+/**
+ * How many partitions the store runs: as configured, but fewer when each partition's share of the
+ * memory could not hold two items of the largest size (a large `-I` against a small `-m`).
+ */
+export const partitionCount = (options: PartitionedStoreOptions): number =>
+  Math.max(1, Math.min(options.partitions, Math.floor(options.memoryLimit / (2 * options.maxItemSize))))
+
+/** Partition `index`'s share of `limit` bytes: equal parts that add up to the limit exactly. */
+export const shareOf = (limit: number, count: number, index: number): number =>
+  Math.floor(limit / count) + (index < limit % count ? 1 : 0)
 
 /** Builds a partitioned store; the partitions run until the scope closes. */
 export const make = (options: PartitionedStoreOptions) =>
   Effect.gen(function*() {
     const cas = new CasSequence()
-    const count = Math.max(1, options.partitions)
+    const count = partitionCount(options)
+    if (count < options.partitions) {
+      yield* Effect.logWarning(`running ${count} store partition(s), not ${options.partitions}: each needs room for two items of the largest size`)
+    }
     const partitions: Array<Partition.Partition> = []
     for (let i = 0; i < count; i++) {
-      partitions.push(yield* Partition.make(new ItemTable({ cas, maxItemSize: options.maxItemSize })))
+      const table = new ItemTable({
+        cas,
+        maxItemSize: options.maxItemSize,
+        memoryLimit: shareOf(options.memoryLimit, count, i),
+        evict: options.evict
+      })
+      partitions.push(yield* Partition.make(table))
     }
 
     const execute = (requests: ReadonlyArray<Request | undefined>, results: Array<Result | undefined>) =>
@@ -73,5 +97,10 @@ export const make = (options: PartitionedStoreOptions) =>
 export const layer: Layer.Layer<Store, never, ServerConfig> = Layer.scoped(
   Store,
   Effect.flatMap(ServerConfig, (config) =>
-    make({ partitions: config.partitions, maxItemSize: config.maxItemSize }))
+    make({
+      partitions: config.partitions,
+      maxItemSize: config.maxItemSize,
+      memoryLimit: config.memoryLimit,
+      evict: config.evictions
+    }))
 )

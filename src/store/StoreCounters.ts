@@ -29,11 +29,15 @@ export const counterNames = [
   "total_items",
   "expired_unfetched",
   "reclaimed",
-  "crawler_reclaimed"
+  "crawler_reclaimed",
+  "evictions",
+  "evicted_unfetched",
+  "evicted_nonzero",
+  "outofmemory"
 ] as const
 
 /** Gauges that describe current contents; `stats reset` leaves them. */
-export const gaugeNames = ["curr_items", "bytes"] as const
+export const gaugeNames = ["curr_items", "bytes", "last_evicted_age"] as const
 
 /** The name of a store statistic. */
 export type StoreStatName = (typeof counterNames)[number] | (typeof gaugeNames)[number]
@@ -66,8 +70,14 @@ export class StoreCounters {
   expired_unfetched = 0
   reclaimed = 0
   crawler_reclaimed = 0
+  evictions = 0
+  evicted_unfetched = 0
+  evicted_nonzero = 0
+  outofmemory = 0
   curr_items = 0
   bytes = 0
+  /** Seconds between the last evicted item's last access and its eviction (memcached's evicted_time). */
+  last_evicted_age = 0
 
   /** Clears the counters, keeping the gauges. */
   reset(): void {
