@@ -98,6 +98,12 @@ const options: ReadonlyArray<Option> = [
     }
   },
   {
+    short: "M",
+    long: "disable-evictions",
+    help: "when memory is full, refuse stores (SERVER_ERROR out of memory) instead of evicting",
+    apply: (_, s) => (s.evictions = false)
+  },
+  {
     long: "partitions",
     env: "EFFCACHED_PARTITIONS",
     arg: "<num>",

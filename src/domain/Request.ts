@@ -59,6 +59,11 @@ export const FlushAll = Schema.TaggedStruct("FlushAll", { delay: Exptime, norepl
 export const Version = Schema.TaggedStruct("Version", {})
 /** `verbosity <level>`: set the logging level. */
 export const Verbosity = Schema.TaggedStruct("Verbosity", { level: Flags, noreply })
+/** `cache_memlimit <MB>`: change the memory limit at run time (8 MB to 1,000,000,000 MB). */
+export const CacheMemlimit = Schema.TaggedStruct("CacheMemlimit", {
+  megabytes: Flags.pipe(Schema.between(8, 1_000_000_000)),
+  noreply
+})
 /** `quit`: close the connection. */
 export const Quit = Schema.TaggedStruct("Quit", {})
 /** `shutdown`: stop the server, when the operator has enabled it. */
@@ -86,6 +91,7 @@ export const Request = Schema.Union(
   FlushAll,
   Version,
   Verbosity,
+  CacheMemlimit,
   Quit,
   Shutdown,
   Stats

@@ -47,6 +47,10 @@ export const ServerError = Schema.TaggedStruct("ServerError", { message: Schema.
 export const StatsReset = Schema.TaggedStruct("StatsReset", {})
 /** A command the operator has not enabled (e.g. `shutdown` without `-A`). */
 export const NotEnabled = Schema.TaggedStruct("NotEnabled", { feature: Schema.String })
+/** A `cache_memlimit` the server refused: below 8 MB, or so large it must have been given in bytes. */
+export const MemlimitRejected = Schema.TaggedStruct("MemlimitRejected", {
+  reason: Schema.Literal("too_small", "megabytes_not_bytes")
+})
 /** Close the connection after the replies before this one are sent (quit, or an unrecoverable input). */
 export const Close = Schema.TaggedStruct("Close", {})
 /** Nothing to send (a quiet request, or a request whose reply is suppressed). */
@@ -70,6 +74,7 @@ export const Result = Schema.Union(
   ClientError,
   ServerError,
   NotEnabled,
+  MemlimitRejected,
   Close,
   Silent
 )
@@ -118,6 +123,7 @@ const resultTags: Record<Result["_tag"], true> = {
   ClientError: true,
   ServerError: true,
   NotEnabled: true,
+  MemlimitRejected: true,
   Close: true,
   Silent: true
 }

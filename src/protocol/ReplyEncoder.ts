@@ -24,6 +24,8 @@ const fixedLines = {
 } as const
 
 const END = Buffer.from("END\r\n")
+const memlimitTooSmall = Buffer.from("MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m\r\n")
+const memlimitNotBytes = Buffer.from("MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes\r\n")
 const CRLF = Buffer.from("\r\n")
 
 type Values = Extract<Result, { readonly _tag: "Values" }>
@@ -70,6 +72,8 @@ export const encodeReply = (result: Result, out: ReplyBuffer): void => {
       return out.latin1(`SERVER_ERROR ${result.message}\r\n`)
     case "NotEnabled":
       return out.latin1(`ERROR: ${result.feature} not enabled\r\n`)
+    case "MemlimitRejected":
+      return out.bytes(result.reason === "too_small" ? memlimitTooSmall : memlimitNotBytes)
     default:
       return out.bytes(fixedLines[(result satisfies Fixed)._tag])
   }

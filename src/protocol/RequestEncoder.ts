@@ -52,6 +52,8 @@ export const encodeRequest = (request: Request): Buffer => {
       return Buffer.from("version\r\n")
     case "Verbosity":
       return Buffer.from(line("verbosity", request.level, ...quiet(request.noreply)), "latin1")
+    case "CacheMemlimit":
+      return Buffer.from(line("cache_memlimit", request.megabytes, ...quiet(request.noreply)), "latin1")
     case "Quit":
       return Buffer.from("quit\r\n")
     case "Shutdown":

@@ -50,7 +50,9 @@ export const lines = {
   Decr: Schema.Struct({ ...Req.Decr.fields, delta: U64Token }),
   Touch: Schema.Struct({ ...Req.Touch.fields, exptime: ExptimeToken }),
   FlushAll: Schema.Struct({ ...Req.FlushAll.fields, delay: ExptimeToken }),
-  Verbosity: Schema.Struct({ ...Req.Verbosity.fields, level: FlagsToken })
+  Verbosity: Schema.Struct({ ...Req.Verbosity.fields, level: FlagsToken }),
+  // The range is checked after decoding: each end has its own reply.
+  CacheMemlimit: Schema.Struct({ ...Req.CacheMemlimit.fields, megabytes: FlagsToken })
 } as const
 
 type Line = keyof typeof lines
@@ -121,6 +123,9 @@ export const completeStorage = (header: StorageHeader, value: Uint8Array): Reque
       value,
       noreply: header.noreply
     }
+
+const memlimitTooSmall = Res.MemlimitRejected.make({ reason: "too_small" })
+const memlimitNotBytes = Res.MemlimitRejected.make({ reason: "megabytes_not_bytes" })
 
 const deleteUsage = Res.ClientError.make({
   message: "bad command line format.  Usage: delete <key> [noreply]"
@@ -208,6 +213,15 @@ export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
       if (ntokens !== 3 && ntokens !== 4) return Res.results.unknownCommand
       // "verbosity noreply" parses "noreply" as the level, fails, and the error is suppressed.
       return decode("Verbosity", { _tag: "Verbosity", level: tokens[1], noreply }, noreply)
+    }
+    case "cache_memlimit": {
+      if (ntokens !== 3 && ntokens !== 4) return Res.results.unknownCommand
+      const decoded = decode("CacheMemlimit", { _tag: "CacheMemlimit", megabytes: tokens[1], noreply }, true)
+      if (!("megabytes" in decoded)) return noreply ? Res.results.silent : Res.results.unknownCommand
+      if (noreply && (decoded.megabytes < 8 || decoded.megabytes > 1_000_000_000)) return Res.results.silent
+      if (decoded.megabytes < 8) return memlimitTooSmall
+      if (decoded.megabytes > 1_000_000_000) return memlimitNotBytes
+      return { ...decoded, _tag: "CacheMemlimit" }
     }
     case "version":
       return { _tag: "Version" }

@@ -54,13 +54,13 @@ export const generalStats = (
     ["store_too_large", store.store_too_large],
     ["bytes_read", server.bytesRead],
     ["bytes_written", server.bytesWritten],
-    ["limit_maxbytes", settings.memoryLimit],
+    ["limit_maxbytes", store.limit_maxbytes],
     ["threads", 1],
     ["bytes", store.bytes],
     ["curr_items", store.curr_items],
     ["total_items", store.total_items],
     ["expired_unfetched", store.expired_unfetched],
-    ["evictions", 0],
+    ["evictions", store.evictions],
     ["reclaimed", store.reclaimed],
     ["crawler_reclaimed", store.crawler_reclaimed]
   ]

@@ -78,7 +78,8 @@ export class Batch {
           this.routeRetrieval(i, request)
           break
         case "FlushAll":
-          // Every partition flushes at this point of the batch; they all answer OK, the last one wins.
+        case "CacheMemlimit":
+          // Every partition acts at this point of the batch; they all answer OK, the last one wins.
           for (let p = 0; p < partitions; p++) this.jobFor(p).indexes.push(i)
           break
         default:

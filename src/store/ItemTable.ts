@@ -42,6 +42,8 @@ export interface ItemTableOptions {
   readonly memoryLimit: number
   /** Evict the least recently used items when memory is full (false: refuse, memcached's `-M`). */
   readonly evict?: boolean
+  /** This table's share of a server-wide memory limit (`cache_memlimit`); the whole by default. */
+  readonly shareOf?: (limit: number) => number
 }
 
 /** A segment size for a budget: 1 MB, smaller for small budgets so that there are at least 8. */
@@ -66,9 +68,13 @@ export class ItemTable implements Cleaner {
   private sweepOffset = 0
   private sweepPosition = 0
 
-  constructor(private readonly options: ItemTableOptions) {
+  private readonly options: Required<ItemTableOptions>
+
+  constructor(options: ItemTableOptions) {
+    this.options = { evict: true, shareOf: (limit) => limit, ...options }
     this.log = new SegmentLog(options.memoryLimit, segmentSizeFor(options.memoryLimit), options.evict ?? true)
     this.log.cleaner = this
+    this.counters.limit_maxbytes = options.memoryLimit
     const log = this.log
     this.index = new KeyIndex((ref, key) => R.hasKey(log.buffer(ref), log.offset(ref), key))
   }
@@ -91,6 +97,7 @@ export class ItemTable implements Cleaner {
   /** Changes the memory limit (`cache_memlimit`); a smaller one evicts at once. */
   setMemoryLimit(bytes: number): void {
     this.log.resize(bytes)
+    this.counters.limit_maxbytes = bytes
   }
 
   /** The live record under `key`, or -1; a dead one is removed, and `missReason` says why. */
@@ -253,6 +260,9 @@ export class ItemTable implements Cleaner {
       }
       case "FlushAll":
         this.flush(request.delay, now)
+        return Res.results.ok
+      case "CacheMemlimit":
+        this.setMemoryLimit(this.options.shareOf(request.megabytes * 1024 * 1024))
         return Res.results.ok
       default:
         return Res.results.unknownCommand

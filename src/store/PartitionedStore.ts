@@ -51,7 +51,8 @@ export const make = (options: PartitionedStoreOptions) =>
         cas,
         maxItemSize: options.maxItemSize,
         memoryLimit: shareOf(options.memoryLimit, count, i),
-        evict: options.evict
+        evict: options.evict,
+        shareOf: (limit) => shareOf(limit, count, i)
       })
       partitions.push(yield* Partition.make(table))
     }

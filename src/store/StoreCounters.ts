@@ -37,7 +37,7 @@ export const counterNames = [
 ] as const
 
 /** Gauges that describe current contents; `stats reset` leaves them. */
-export const gaugeNames = ["curr_items", "bytes", "last_evicted_age"] as const
+export const gaugeNames = ["curr_items", "bytes", "last_evicted_age", "limit_maxbytes"] as const
 
 /** The name of a store statistic. */
 export type StoreStatName = (typeof counterNames)[number] | (typeof gaugeNames)[number]
@@ -78,6 +78,8 @@ export class StoreCounters {
   bytes = 0
   /** Seconds between the last evicted item's last access and its eviction (memcached's evicted_time). */
   last_evicted_age = 0
+  /** This partition's memory limit in bytes (the sum over partitions is `-m` or the last cache_memlimit). */
+  limit_maxbytes = 0
 
   /** Clears the counters, keeping the gauges. */
   reset(): void {

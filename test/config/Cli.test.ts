@@ -29,6 +29,12 @@ describe("Cli", () => {
     })
   })
 
+  it("-M / --disable-evictions turns eviction off", () => {
+    expect(defaults.evictions).toBe(true)
+    expect(settingsOf(["-M"]).evictions).toBe(false)
+    expect(settingsOf(["--disable-evictions", "-m", "8"])).toMatchObject({ evictions: false, memoryLimit: 8 << 20 })
+  })
+
   it("reads -I sizes with k/m suffixes, within memcached's bounds", () => {
     expect(settingsOf(["-I", "2m"]).maxItemSize).toBe(2 << 20)
     expect(settingsOf(["-I", "512k"]).maxItemSize).toBe(512 << 10)

@@ -30,10 +30,13 @@ const readChunks = (chunks: ReadonlyArray<Buffer>, limit = maxItemSize): Array<I
   return out
 }
 
-const requestTags = new Set<string>([
-  "Get", "Gets", "Gat", "Gats", "Set", "Add", "Replace", "Append", "Prepend", "Cas", "TooLarge", "Delete", "Incr",
-  "Decr", "Touch", "FlushAll", "Version", "Verbosity", "Quit", "Shutdown", "Stats"
-])
+// Keyed by every request tag, so a new request fails to compile until it is listed.
+const everyRequestTag: Record<Req.Request["_tag"], true> = {
+  Get: true, Gets: true, Gat: true, Gats: true, Set: true, Add: true, Replace: true, Append: true, Prepend: true,
+  Cas: true, TooLarge: true, Delete: true, Incr: true, Decr: true, Touch: true, FlushAll: true, Version: true,
+  Verbosity: true, CacheMemlimit: true, Quit: true, Shutdown: true, Stats: true
+}
+const requestTags = new Set<string>(Object.keys(everyRequestTag))
 const isRequestOrResult = Schema.is(Schema.Union(Req.Request, Res.Result))
 const show = (item: Item): string =>
   JSON.stringify(comparable(item), (_, v) => (typeof v === "bigint" ? `${v}n` : v))

@@ -406,6 +406,14 @@ export const cases: ReadonlyArray<DiffCase> = [
   },
   // ---------------------------------------------------------------- verbosity / version / stats / shutdown
   {
+    name: "cache_memlimit: limits, 32-bit wrap, noreply and token counts (the limit is restored)",
+    script: () =>
+      "cache_memlimit 100\r\ncache_memlimit 7\r\ncache_memlimit abc\r\ncache_memlimit -5\r\n" +
+      "cache_memlimit 2000000000\r\ncache_memlimit 4294967297\r\ncache_memlimit 8 noreply\r\n" +
+      "cache_memlimit 7 noreply\r\ncache_memlimit x noreply\r\ncache_memlimit\r\ncache_memlimit 10 20 30\r\n" +
+      "cache_memlimit 8 9\r\ncache_memlimit 1000000000\r\ncache_memlimit 1000000001\r\ncache_memlimit 64\r\n"
+  },
+  {
     name: "verbosity",
     script: () =>
       `verbosity\r\nverbosity 1\r\nverbosity 0\r\nverbosity abc\r\nverbosity -1\r\nverbosity 1 noreply\r\n` +

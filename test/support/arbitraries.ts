@@ -29,6 +29,7 @@ const Plain = Schema.Union(
   Req.FlushAll,
   Req.Version,
   Req.Verbosity,
+  Req.CacheMemlimit,
   Req.Quit,
   Req.Shutdown
 )
