@@ -35,7 +35,9 @@ export const Ok = Schema.TaggedStruct("Ok", {})
 export const VersionReply = Schema.TaggedStruct("VersionReply", { version: Schema.String })
 /** Named statistics, in reporting order. */
 export const StatsReply = Schema.TaggedStruct("StatsReply", {
-  entries: Schema.Array(Schema.Tuple(Schema.String, Schema.String))
+  entries: Schema.Array(Schema.Tuple(Schema.String, Schema.String)),
+  /** false: no END line (memcached's `stats sizes_enable` and `sizes_disable` send none). */
+  terminated: Schema.optional(Schema.Literal(false))
 })
 /** The request was not understood (an unknown command or a wrong number of tokens). */
 export const UnknownCommand = Schema.TaggedStruct("UnknownCommand", {})

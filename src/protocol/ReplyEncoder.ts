@@ -64,7 +64,7 @@ export const encodeReply = (result: Result, out: ReplyBuffer): void => {
       return out.latin1(`VERSION ${result.version}\r\n`)
     case "StatsReply": {
       for (const [name, value] of result.entries) out.latin1(`STAT ${name} ${value}\r\n`)
-      return out.bytes(END)
+      return result.terminated === false ? undefined : out.bytes(END)
     }
     case "ClientError":
       return out.latin1(`CLIENT_ERROR ${result.message}\r\n`)

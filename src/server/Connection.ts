@@ -19,6 +19,7 @@ import { TextReader } from "../protocol/TextReader.js"
 import { Store } from "../store/Store.js"
 import { SocketChannel } from "./SocketChannel.js"
 import { resetServerCounters, ServerStats } from "./ServerStats.js"
+import { itemsStats, sizesStats, slabsStats } from "./ClassStatsReport.js"
 import { generalStats, settingsStats } from "./StatsReport.js"
 
 /** Most requests executed as one batch; a larger pipeline is served in several, with writes between. */
@@ -104,6 +105,22 @@ export const serveConnection = (socket: net.Socket) =>
           )
         case "settings":
           return Effect.succeed(Res.StatsReply.make({ entries: settingsStats(settings) }))
+        case "items":
+          return Effect.zipWith(store.classStats, Clock.currentTimeMillis, (snapshot, now) =>
+            Res.StatsReply.make({ entries: itemsStats(snapshot, Math.floor(now / 1000)) }))
+        case "slabs":
+          return Effect.zipWith(store.classStats, store.stats, (snapshot, storeStats) =>
+            Res.StatsReply.make({ entries: slabsStats(snapshot, storeStats.total_malloced) }))
+        case "sizes":
+          return Effect.map(store.classStats, (snapshot) => Res.StatsReply.make({ entries: sizesStats(snapshot) }))
+        case "sizes_enable":
+        case "sizes_disable": {
+          const on = args[0] === "sizes_enable"
+          return Effect.as(
+            store.trackSizes(on),
+            Res.StatsReply.make({ entries: [["sizes_status", on ? "enabled" : "disabled"]], terminated: false })
+          )
+        }
         default:
           return Effect.succeed(Res.results.unknownCommand)
       }

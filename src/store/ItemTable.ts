@@ -21,6 +21,7 @@ import { hashBytes, hashKey, KeyIndex } from "./KeyIndex.js"
 import * as R from "./ItemRecord.js"
 import { type Cleaner, type Segment, SegmentLog, SPAN } from "./SegmentLog.js"
 import { classOf } from "./SizeClasses.js"
+import { ClassStats } from "./ClassStats.js"
 import { StoreCounters } from "./StoreCounters.js"
 
 const nonNumeric = Res.ClientError.make({ message: "cannot increment or decrement non-numeric value" })
@@ -59,6 +60,8 @@ export class ItemTable implements Cleaner {
   private readonly index: KeyIndex
   /** This partition's statistics. */
   readonly counters = new StoreCounters()
+  /** This partition's statistics per size class. */
+  readonly classStats = new ClassStats()
   /** memcached's `oldest_live`: items last stored at or before it are dead once it has passed; 0 = none. */
   private flushedUpTo = 0
   private missReason = MISS
@@ -94,6 +97,13 @@ export class ItemTable implements Cleaner {
     return this.index.byteSize
   }
 
+  /** A snapshot of the statistics, with the memory gauges filled in. */
+  stats() {
+    this.counters.total_malloced = this.log.allocated
+    this.counters.hash_bytes = this.index.byteSize
+    return this.counters.snapshot()
+  }
+
   /** Changes the memory limit (`cache_memlimit`); a smaller one evicts at once. */
   setMemoryLimit(bytes: number): void {
     this.log.resize(bytes)
@@ -110,9 +120,14 @@ export class ItemTable implements Cleaner {
     const buf = this.log.buffer(ref)
     const off = this.log.offset(ref)
     if (isExpired(R.exptime(buf, off), now)) {
-      if ((R.bits(buf, off) & R.Bit.Fetched) === 0) this.counters.expired_unfetched++
+      const cls = R.sizeClass(buf, off)
+      if ((R.bits(buf, off) & R.Bit.Fetched) === 0) {
+        this.counters.expired_unfetched++
+        this.classStats.table.expired_unfetched[cls]!++
+      }
       this.unlink(ref, hash)
       this.counters.reclaimed++
+      this.classStats.table.reclaimed[cls]!++
       this.missReason = EXPIRED
       return -1
     }
@@ -137,7 +152,24 @@ export class ItemTable implements Cleaner {
     this.index.remove(hash, ref)
     this.counters.curr_items--
     this.counters.bytes -= length
+    this.classStats.add(R.sizeClass(buf, off), memcachedSize(buf, off), -1)
     this.log.kill(ref, length)
+  }
+
+  /** The class of the record at `ref` (for per-class counters). */
+  private classAt(ref: number): number {
+    return R.sizeClass(this.log.buffer(ref), this.log.offset(ref))
+  }
+
+  /** Unix seconds when the oldest item held was stored; 0 when empty. */
+  oldestItemTime(): number {
+    for (const segment of this.log.fifo) {
+      const buf = segment.buf
+      for (let off = 0; off < segment.used; off += R.length(buf, off)) {
+        if ((R.bits(buf, off) & R.Bit.Live) !== 0) return R.time(buf, off)
+      }
+    }
+    return 0
   }
 
   /**
@@ -157,9 +189,12 @@ export class ItemTable implements Cleaner {
   ): boolean {
     const valueLength = value.length + (suffix === undefined ? 0 : suffix.length)
     const length = R.recordLength(key.length, valueLength)
+    const size = itemSize(key.length, flags, valueLength)
+    const sizeClass = classOf(size)
     const ref = this.log.allocate(length)
     if (ref < 0) {
       this.counters.outofmemory++
+      this.classStats.table.outofmemory[sizeClass]!++
       return false
     }
     const buf = this.log.buffer(ref)
@@ -169,7 +204,7 @@ export class ItemTable implements Cleaner {
       exptime,
       time: now,
       cas: this.options.cas.next(),
-      sizeClass: classOf(itemSize(key.length, flags, valueLength))
+      sizeClass
     })
     const start = R.valueStart(buf, off)
     buf.set(value, start)
@@ -180,6 +215,7 @@ export class ItemTable implements Cleaner {
     this.counters.curr_items++
     if (isNew) this.counters.total_items++
     this.counters.bytes += length
+    this.classStats.add(sizeClass, size, 1)
     return true
   }
 
@@ -240,6 +276,7 @@ export class ItemTable implements Cleaner {
           this.counters.delete_misses++
           return Res.results.notFound
         }
+        this.classStats.table.delete_hits[this.classAt(ref)]!++
         this.unlink(ref, hash)
         this.counters.delete_hits++
         return Res.results.deleted
@@ -256,6 +293,7 @@ export class ItemTable implements Cleaner {
         }
         R.setExptime(this.log.buffer(ref), this.log.offset(ref), resolveExptime(request.exptime, now))
         this.counters.touch_hits++
+        this.classStats.table.touch_hits[this.classAt(ref)]!++
         return Res.results.touched
       }
       case "FlushAll":
@@ -294,9 +332,11 @@ export class ItemTable implements Cleaner {
     R.setAccessTime(buf, off, now)
     if (touching) {
       counters.touch_hits++
+      this.classStats.table.touch_hits[R.sizeClass(buf, off)]!++
       R.setExptime(buf, off, resolveExptime(request.exptime, now))
     } else {
       counters.get_hits++
+      this.classStats.table.get_hits[R.sizeClass(buf, off)]!++
     }
     if (memo === undefined) return this.hit(key, ref)
     let hit = memo.get(ref)
@@ -310,6 +350,8 @@ export class ItemTable implements Cleaner {
   private store(request: Storage, now: number): Result {
     this.counters.cmd_set++
     const key = request.key
+    // Per class, memcached counts the attempt under the class of the item the command carries.
+    this.classStats.table.cmd_set[classOf(itemSize(key.length, request.flags, request.value.length))]!++
     const hash = hashKey(key)
     const old = this.lookup(key, hash, now)
     switch (request._tag) {
@@ -350,9 +392,11 @@ export class ItemTable implements Cleaner {
         }
         if (BigInt(R.cas(this.log.buffer(old), this.log.offset(old))) !== request.cas) {
           this.counters.cas_badval++
+          this.classStats.table.cas_badval[this.classAt(old)]!++
           return Res.results.exists
         }
         this.counters.cas_hits++
+        this.classStats.table.cas_hits[this.classAt(old)]!++
         break
     }
     const exptime = resolveExptime(request.exptime, now)
@@ -383,6 +427,7 @@ export class ItemTable implements Cleaner {
     const next = incr ? (current + delta) & U64_MAX : delta > current ? 0n : current - delta
     if (incr) counters.incr_hits++
     else counters.decr_hits++
+    ;(incr ? this.classStats.table.incr_hits : this.classStats.table.decr_hits)[R.sizeClass(buf, off)]!++
     // memcached rewrites a number that fits in place, padded with spaces to the old length, with a
     // new CAS unique; a longer one becomes a new item. (A dedicated record's bytes may be referenced
     // by a reply still being written, so it is never rewritten.)
@@ -405,6 +450,9 @@ export class ItemTable implements Cleaner {
       this.log.clear()
       this.counters.curr_items = 0
       this.counters.bytes = 0
+      this.classStats.table.number.fill(0)
+      this.classStats.table.mem_requested.fill(0)
+      this.classStats.clearSizes()
       this.flushedUpTo = 0
       this.sweepSegment = undefined
     } else {
@@ -434,9 +482,14 @@ export class ItemTable implements Cleaner {
         const ref = victim.id * SPAN + off
         const keyStart = R.keyStart(off)
         const hash = hashBytes(buf, keyStart, keyStart + R.keyLength(buf, off))
+        const cls = R.sizeClass(buf, off)
         if (this.isDead(buf, off, now)) {
-          if ((bits & R.Bit.Fetched) === 0) counters.expired_unfetched++
+          if ((bits & R.Bit.Fetched) === 0) {
+            counters.expired_unfetched++
+            this.classStats.table.expired_unfetched[cls]!++
+          }
           counters.reclaimed++
+          this.classStats.table.reclaimed[cls]!++
         } else if (compact || (bits & R.Bit.Accessed) !== 0) {
           if (victim.dedicated) {
             R.clearBits(buf, off, R.Bit.Accessed)
@@ -459,6 +512,7 @@ export class ItemTable implements Cleaner {
         this.index.remove(hash, ref)
         counters.curr_items--
         counters.bytes -= length
+        this.classStats.add(cls, memcachedSize(buf, off), -1)
       }
       off += length
     }
@@ -467,10 +521,20 @@ export class ItemTable implements Cleaner {
 
   private evicted(bits: number, buf: Buffer, off: number): void {
     const counters = this.counters
+    const classes = this.classStats.table
+    const cls = R.sizeClass(buf, off)
     counters.evictions++
-    if ((bits & R.Bit.Fetched) === 0) counters.evicted_unfetched++
-    if (R.exptime(buf, off) !== 0) counters.evicted_nonzero++
+    classes.evicted[cls]!++
+    if ((bits & R.Bit.Fetched) === 0) {
+      counters.evicted_unfetched++
+      classes.evicted_unfetched[cls]!++
+    }
+    if (R.exptime(buf, off) !== 0) {
+      counters.evicted_nonzero++
+      classes.evicted_nonzero[cls]!++
+    }
     counters.last_evicted_age = this.now - R.accessTime(buf, off)
+    classes.evicted_time[cls] = counters.last_evicted_age
   }
 
   /**
@@ -503,6 +567,7 @@ export class ItemTable implements Cleaner {
       examined++
       if ((R.bits(buf, off) & R.Bit.Live) !== 0 && this.isDead(buf, off, now)) {
         const keyStart = R.keyStart(off)
+        this.classStats.table.crawler_reclaimed[R.sizeClass(buf, off)]!++
         this.unlink(segment.id * SPAN + off, hashBytes(buf, keyStart, keyStart + R.keyLength(buf, off)))
         this.counters.crawler_reclaimed++
         removed++
@@ -511,6 +576,10 @@ export class ItemTable implements Cleaner {
     return removed
   }
 }
+
+/** The record's item size as memcached measures it (see ItemSize). */
+const memcachedSize = (buf: Buffer, off: number): number =>
+  itemSize(R.keyLength(buf, off), R.flags(buf, off), R.valueLength(buf, off))
 
 /**
  * A stored value as incr/decr read it: memcached's strtoull on the value (whitespace, then an

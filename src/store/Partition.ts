@@ -11,6 +11,7 @@ import { Effect, Mailbox } from "effect"
 import type { Request, Retrieval } from "../domain/Request.js"
 import type { Hit, Result } from "../domain/Result.js"
 import type { ItemTable } from "./ItemTable.js"
+import type { ClassSnapshot } from "./ClassStats.js"
 import type { StoreStats } from "./StoreCounters.js"
 
 /** Some keys of a multi-key retrieval that spans partitions: each partition fills its slots. */
@@ -40,6 +41,8 @@ export type Message =
   | { readonly _tag: "Sweep"; readonly budget: number; readonly done: (removed: number) => void }
   | { readonly _tag: "Stats"; readonly done: (stats: StoreStats) => void }
   | { readonly _tag: "ResetStats"; readonly done: () => void }
+  | { readonly _tag: "ClassStats"; readonly done: (stats: ClassSnapshot) => void }
+  | { readonly _tag: "TrackSizes"; readonly on: boolean; readonly done: () => void }
 
 /** A running partition: send it messages. */
 export interface Partition {
@@ -72,10 +75,18 @@ export const make = (table: ItemTable) =>
             message.done(table.sweep(message.budget, now))
             break
           case "Stats":
-            message.done(table.counters.snapshot())
+            message.done(table.stats())
             break
           case "ResetStats":
             table.counters.reset()
+            table.classStats.reset()
+            message.done()
+            break
+          case "ClassStats":
+            message.done(table.classStats.snapshot(table.oldestItemTime()))
+            break
+          case "TrackSizes":
+            table.classStats.trackSizes(message.on)
             message.done()
             break
         }

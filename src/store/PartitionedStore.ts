@@ -11,6 +11,7 @@ import type { Result } from "../domain/Result.js"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { Batch } from "./Batch.js"
 import { CasSequence } from "./CasSequence.js"
+import { type ClassSnapshot, sumClassStats } from "./ClassStats.js"
 import { ItemTable } from "./ItemTable.js"
 import * as Partition from "./Partition.js"
 import { Store } from "./Store.js"
@@ -86,6 +87,8 @@ export const make = (options: PartitionedStoreOptions) =>
         sumStats
       ),
       resetStats: Effect.asVoid(askAll<void>((done) => ({ _tag: "ResetStats", done }))),
+      classStats: Effect.map(askAll<ClassSnapshot>((done) => ({ _tag: "ClassStats", done })), sumClassStats),
+      trackSizes: (on) => Effect.asVoid(askAll<void>((done) => ({ _tag: "TrackSizes", on, done }))),
       sweep: (budget) =>
         Effect.map(
           askAll<number>((done) => ({ _tag: "Sweep", budget: Math.ceil(budget / count), done })),

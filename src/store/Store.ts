@@ -7,6 +7,7 @@
 import { Context, type Effect } from "effect"
 import type { Request } from "../domain/Request.js"
 import type { Result } from "../domain/Result.js"
+import type { ClassSnapshot } from "./ClassStats.js"
 import type { StoreStats } from "./StoreCounters.js"
 
 /** What a store does. */
@@ -24,6 +25,10 @@ export interface StoreShape {
   readonly stats: Effect.Effect<StoreStats>
   /** Clears the counters (`stats reset`). */
   readonly resetStats: Effect.Effect<void>
+  /** Statistics per size class and the size histogram (`stats items`, `stats slabs`, `stats sizes`). */
+  readonly classStats: Effect.Effect<ClassSnapshot>
+  /** Turns the item size histogram on or off (`stats sizes_enable`, `stats sizes_disable`). */
+  readonly trackSizes: (on: boolean) => Effect.Effect<void>
   /** Removes expired items, examining at most `budget` of them; returns how many it removed. */
   readonly sweep: (budget: number) => Effect.Effect<number>
 }

@@ -37,7 +37,14 @@ export const counterNames = [
 ] as const
 
 /** Gauges that describe current contents; `stats reset` leaves them. */
-export const gaugeNames = ["curr_items", "bytes", "last_evicted_age", "limit_maxbytes"] as const
+export const gaugeNames = [
+  "curr_items",
+  "bytes",
+  "last_evicted_age",
+  "limit_maxbytes",
+  "total_malloced",
+  "hash_bytes"
+] as const
 
 /** The name of a store statistic. */
 export type StoreStatName = (typeof counterNames)[number] | (typeof gaugeNames)[number]
@@ -80,6 +87,10 @@ export class StoreCounters {
   last_evicted_age = 0
   /** This partition's memory limit in bytes (the sum over partitions is `-m` or the last cache_memlimit). */
   limit_maxbytes = 0
+  /** Bytes of item memory held (segments), set when a snapshot is taken. */
+  total_malloced = 0
+  /** Bytes of the key index, set when a snapshot is taken. */
+  hash_bytes = 0
 
   /** Clears the counters, keeping the gauges. */
   reset(): void {
