@@ -65,11 +65,13 @@ export class Histogram {
 
   /**
    * The p-quantile (p in [0, 1]) in microseconds: the midpoint of the bucket holding the value of rank
-   * ceil(p * count), kept within the exact minimum and maximum. 0 when empty.
+   * ceil(p * count), kept within the exact minimum and maximum; the exact maximum for the last rank.
+   * 0 when empty.
    */
   percentile(p: number): number {
     if (this.total === 0) return 0
     const rank = Math.max(1, Math.ceil(p * this.total))
+    if (rank >= this.total) return this.maxNs / 1000 // the largest value is known exactly
     let seen = 0
     for (let bucket = 0; bucket < BUCKETS; bucket++) {
       seen += this.counts[bucket]!
