@@ -33,14 +33,15 @@ const patternOf = (key: number, version: number): Buffer => {
 }
 
 const headerOf = (key: number, version: number): string => `<${key}.${version}>`
+/** The longest header: `<4294967295.4294967295>`. */
+const MAX_HEADER = 23
 
 /** Writes the `size`-byte value of (key, version) into `target` at `offset`. */
 export const writeValue = (target: Buffer, offset: number, size: number, key: number, version: number): void => {
-  const bytes = patternOf(key, version)
+  // The pattern repeated from the value's first byte (a native fill), then the header over its start.
+  target.fill(patternOf(key, version), offset, offset + size)
   const header = headerOf(key, version)
-  const h = Math.min(header.length, size)
-  target.write(header.slice(0, h), offset, "latin1")
-  for (let i = h; i < size; i++) target[offset + i] = bytes[i & (PATTERN - 1)]!
+  target.write(header.slice(0, Math.min(header.length, size)), offset, "latin1")
 }
 
 /** The value of (key, version), as a new buffer. */
@@ -50,14 +51,14 @@ export const valueOf = (key: number, version: number, size: number): Buffer => {
   return buffer
 }
 
+let expected = Buffer.alloc(0)
+
+// Compares with the value of (key, version) of the same length, written into a reused scratch buffer.
 const sameAs = (data: Buffer, start: number, end: number, key: number, version: number): boolean => {
-  const bytes = patternOf(key, version)
-  const header = headerOf(key, version)
   const size = end - start
-  const h = Math.min(header.length, size)
-  for (let i = 0; i < h; i++) if (data[start + i] !== header.charCodeAt(i)) return false
-  for (let i = h; i < size; i++) if (data[start + i] !== bytes[i & (PATTERN - 1)]) return false
-  return true
+  if (expected.length < size) expected = Buffer.allocUnsafe(Math.max(size, 2 * expected.length))
+  writeValue(expected, 0, size, key, version)
+  return data.compare(expected, 0, size, start, end) === 0
 }
 
 // The version named by a value's `<key.version>` header, when it names `key`.
@@ -74,9 +75,6 @@ const isHeaderPrefix = (text: string, key: number): boolean => {
   const start = `<${key}.`
   return text.length <= start.length ? start.startsWith(text) : text.startsWith(start) && /^\d*$/.test(text.slice(start.length))
 }
-
-// `<4294967295.4294967295>`
-const MAX_HEADER = 23
 
 const NOT_THIS_KEY = "not a value written for this key"
 

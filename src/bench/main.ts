@@ -46,14 +46,14 @@ const program = (options: Options.Options) =>
     const servers = wanted.flatMap((name) => {
       const spec = specs[name]
       if (spec._tag === "Available") return [spec]
-      notes.push(`${name} not measured: ${spec.reason}`)
+      notes.push(`${name} not measured: ${spec.reason}${name === "memcached" ? "; no ratios to memcached" : ""}`)
       return []
     })
     if (options.servers !== undefined && servers.length < wanted.length) return yield* Effect.fail(notes.join("; "))
     if (servers.length === 0) return yield* Effect.fail("no server to measure")
     const chosen = yield* Loadgens.select(options.loadgen, root)
     if (chosen.note !== undefined) notes.push(chosen.note)
-    if (!servers.some((s) => s.name === "memcached")) notes.push("no memcached in this run: no ratios")
+    if (!wanted.includes("memcached")) notes.push("memcached not in --servers: no ratios to memcached")
     const plan: Bench.Plan = { options, steps: Scenarios.steps(options.scenarios, options.ladder), servers, loadgen: chosen.loadgen }
     const work = Bench.workOf(plan)
     const out = path.resolve(options.out ?? path.join(root, "bench-results", timestamp(date)))
