@@ -64,7 +64,8 @@ const build = (source: string, cache: string): Effect.Effect<string, LoadgenUnav
     const output = yield* Effect.mapError(Command.run("sh", ["build.sh"], cache), (error) => unavailable(`cannot run build.sh: ${error.message}`))
     const binary = path.join(cache, "mcload")
     if (output.status !== 0 || !existsSync(binary)) {
-      return yield* Effect.fail(unavailable(`build.sh failed (is a C compiler installed?): ${output.stderr.trim().slice(0, 500)}`))
+      const said = output.stderr.trim().slice(0, 500)
+      return yield* Effect.fail(unavailable(`build.sh failed with status ${output.status} (is a C compiler installed?)${said.length > 0 ? `: ${said}` : ""}`))
     }
     return binary
   })
