@@ -13,7 +13,7 @@ import type { Progress } from "./Progress.js"
 import { medianOf, type StepResult } from "./Results.js"
 import type { Step } from "./Scenarios.js"
 import * as Servers from "./Servers.js"
-import type { LoadGenerator as Loadgen, RunResult } from "./Workload.js"
+import type { LoadGenerator as Loadgen, RunResult, RunSettings } from "./Workload.js"
 
 /** What a benchmark runs with. */
 export interface Plan {
@@ -67,6 +67,15 @@ const row = (step: Step, server: Servers.ServerName, fields: Partial<StepResult>
   ...fields
 })
 
+// The memory step: pipelined sets of every item by the built-in generator whatever --loadgen says (no
+// timed run), then the server's RSS once it has settled.
+const fill = (server: Servers.RunningServer, step: Step, settings: RunSettings) =>
+  Effect.gen(function*() {
+    yield* LoadGenerator.run({ ...settings, durationS: 0, verify: false }, step.workload)
+    yield* Effect.sleep("1 second")
+    return Servers.residentBytes(server.pid)
+  })
+
 // Runs one step on every server, on servers started for it alone.
 const runStep = (plan: Plan, step: Step, progress: Progress) =>
   Effect.scoped(
@@ -74,6 +83,7 @@ const runStep = (plan: Plan, step: Step, progress: Progress) =>
       const { options } = plan
       const started = yield* Effect.forEach(plan.servers, (spec) => Effect.either(Servers.start(spec, options.memoryMb)))
       const runs = plan.servers.map((): Array<RunResult> => [])
+      const filledRss: Array<number | undefined> = plan.servers.map(() => undefined)
       const failures = plan.servers.map((_, i) => Either.isLeft(started[i]!) ? started[i]!.left.message : undefined)
       const rounds = step.kind === "memory" ? 1 : options.runs
       for (let round = 0; round < rounds; round++) {
@@ -85,13 +95,19 @@ const runStep = (plan: Plan, step: Step, progress: Progress) =>
             progress.end(`skipped: ${failures[i]}`)
             continue
           }
-          const settings = { host: HOST, port: server.right.port, durationS: options.durationS, prefill: true, verify: options.verify, seed: options.seed + round }
+          const settings: RunSettings = {
+            host: HOST,
+            port: server.right.port,
+            durationS: options.durationS,
+            prefill: true,
+            verify: options.verify,
+            seed: options.seed + round
+          }
           if (step.kind === "memory") {
-            // Memory is filled by the built-in generator whatever --loadgen says: pipelined sets, no timed run.
-            const filled = yield* Effect.either(LoadGenerator.run({ ...settings, durationS: 0, verify: false }, step.workload))
+            const filled = yield* Effect.either(fill(server.right, step, settings))
             if (Either.isLeft(filled)) failures[i] = filled.left.message
-            else yield* Effect.sleep("1 second") // let the server settle before its RSS is read
-            progress.end(failures[i] ?? `${thousands((Servers.residentBytes(server.right.pid) ?? NaN) / 2 ** 20)} MB RSS`)
+            else filledRss[i] = filled.right
+            progress.end(Either.isLeft(filled) ? `failed: ${filled.left.message}` : `${thousands((filled.right ?? NaN) / 2 ** 20)} MB RSS`)
             continue
           }
           const outcome = yield* Effect.either(plan.loadgen.run(settings, step.workload))
@@ -105,7 +121,11 @@ const runStep = (plan: Plan, step: Step, progress: Progress) =>
         return row(step, spec.name, {
           runs: runs[i]!,
           median: medianOf(runs[i]!),
-          rssBytes: Either.isRight(server) && failures[i] === undefined ? Servers.residentBytes(server.right.pid) : undefined,
+          rssBytes: step.kind === "memory"
+            ? filledRss[i]
+            : Either.isRight(server) && failures[i] === undefined
+            ? Servers.residentBytes(server.right.pid)
+            : undefined,
           failure: failures[i]
         })
       })

@@ -72,26 +72,18 @@ const build = (source: string, cache: string): Effect.Effect<string, LoadgenUnav
 
 /** mcload's command line for a workload. */
 export const argsFor = (settings: RunSettings, workload: Workload): ReadonlyArray<string> => [
-  "-s",
-  settings.host,
-  "-p",
-  `${settings.port}`,
-  "-c",
-  `${workload.conns}`,
-  "-P",
-  `${workload.depth}`,
-  "-d",
-  `${settings.durationS}`,
-  "-r",
-  `${workload.setWeight}:${workload.getWeight}`,
-  "-k",
-  `${workload.keys}`,
-  "-v",
-  `${workload.valueSize}`,
-  "-m",
-  `${workload.multiGet}`,
-  "--seed",
-  `${settings.seed}`,
+  ...Object.entries({
+    "-s": settings.host,
+    "-p": settings.port,
+    "-c": workload.conns,
+    "-P": workload.depth,
+    "-d": settings.durationS,
+    "-r": `${workload.setWeight}:${workload.getWeight}`,
+    "-k": workload.keys,
+    "-v": workload.valueSize,
+    "-m": workload.multiGet,
+    "--seed": settings.seed
+  }).flatMap(([flag, value]) => [flag, `${value}`]),
   ...(settings.prefill ? ["--prefill"] : []),
   ...(settings.verify ? ["--verify"] : []),
   "--json"
