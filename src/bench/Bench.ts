@@ -1,0 +1,137 @@
+/**
+ * Runs a benchmark: for each step, fresh servers (all of them, in one Scope that stops them at the
+ * end of the step, or on interruption), then each run of the step on each server in turn (servers
+ * interleaved, so a slow moment of the machine does not land on one server only), then each server's
+ * RSS. A server that fails to start or a run that fails is recorded and the benchmark goes on.
+ *
+ * @module
+ */
+import { Effect, Either } from "effect"
+import * as LoadGenerator from "./LoadGenerator.js"
+import type { Options } from "./Options.js"
+import type { Progress } from "./Progress.js"
+import { medianOf, type StepResult } from "./Results.js"
+import type { Step } from "./Scenarios.js"
+import * as Servers from "./Servers.js"
+import type { LoadGenerator as Loadgen, RunResult, RunSettings } from "./Workload.js"
+
+/** What a benchmark runs with. */
+export interface Plan {
+  readonly options: Options
+  readonly steps: ReadonlyArray<Step>
+  readonly servers: ReadonlyArray<Extract<Servers.ServerSpec, { _tag: "Available" }>>
+  readonly loadgen: Loadgen
+}
+
+/** Seconds a prefill is expected to take, for the progress estimate. */
+const PREFILL_S = 1
+/** Seconds a memory fill is expected to take. */
+const FILL_S = 10
+const HOST = "127.0.0.1"
+
+/** The units of work of a plan (one per run per server), and their total expected seconds. */
+export const workOf = (plan: Plan): { readonly units: number; readonly seconds: number } => {
+  const perServer = plan.steps.reduce(
+    (sum, step) =>
+      step.kind === "memory"
+        ? { units: sum.units + 1, seconds: sum.seconds + FILL_S }
+        : { units: sum.units + plan.options.runs, seconds: sum.seconds + plan.options.runs * (plan.options.durationS + PREFILL_S) },
+    { units: 0, seconds: 0 }
+  )
+  return { units: perServer.units * plan.servers.length, seconds: perServer.seconds * plan.servers.length }
+}
+
+const thousands = (n: number) => Math.round(n).toLocaleString("en-US")
+
+/** A run's result in a few words, for the progress log. */
+export const summarize = (result: RunResult): string => {
+  const problems = [
+    result.errors > 0 ? `${thousands(result.errors)} errors` : "",
+    result.verifyErrors !== null && result.verifyErrors > 0 ? `${thousands(result.verifyErrors)} VERIFY ERRORS` : ""
+  ].filter((p) => p.length > 0)
+  return `${thousands(result.opsPerSec)} ops/s, p50 ${thousands(result.p50Us)} µs, p99 ${thousands(result.p99Us)} µs` +
+    (problems.length > 0 ? `, ${problems.join(", ")}` : "")
+}
+
+const row = (step: Step, server: Servers.ServerName, fields: Partial<StepResult>): StepResult => ({
+  scenario: step.scenario,
+  step: step.label,
+  kind: step.kind,
+  conns: step.workload.conns,
+  depth: step.workload.depth,
+  server,
+  runs: [],
+  median: undefined,
+  rssBytes: undefined,
+  failure: undefined,
+  ...fields
+})
+
+// The memory step: pipelined sets of every item by the built-in generator whatever --loadgen says (no
+// timed run), then the server's RSS once it has settled.
+const fill = (server: Servers.RunningServer, step: Step, settings: RunSettings) =>
+  Effect.gen(function*() {
+    yield* LoadGenerator.run({ ...settings, durationS: 0, verify: false }, step.workload)
+    yield* Effect.sleep("1 second")
+    return Servers.residentBytes(server.pid)
+  })
+
+// Runs one step on every server, on servers started for it alone.
+const runStep = (plan: Plan, step: Step, progress: Progress) =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const { options } = plan
+      const started = yield* Effect.forEach(plan.servers, (spec) => Effect.either(Servers.start(spec, options.memoryMb)))
+      const runs = plan.servers.map((): Array<RunResult> => [])
+      const filledRss: Array<number | undefined> = plan.servers.map(() => undefined)
+      const failures = plan.servers.map((_, i) => Either.isLeft(started[i]!) ? started[i]!.left.message : undefined)
+      const rounds = step.kind === "memory" ? 1 : options.runs
+      for (let round = 0; round < rounds; round++) {
+        for (const [i, spec] of plan.servers.entries()) {
+          const server = started[i]!
+          const what = step.kind === "memory" ? `fill ${thousands(step.workload.keys)} items` : `run ${round + 1}/${rounds}`
+          progress.begin(`${step.label} · ${spec.name} · ${what}`, step.kind === "memory" ? FILL_S : options.durationS + PREFILL_S)
+          if (Either.isLeft(server) || failures[i] !== undefined) {
+            progress.end(`skipped: ${failures[i]}`)
+            continue
+          }
+          const settings: RunSettings = {
+            host: HOST,
+            port: server.right.port,
+            durationS: options.durationS,
+            prefill: true,
+            verify: options.verify,
+            seed: options.seed + round
+          }
+          if (step.kind === "memory") {
+            const filled = yield* Effect.either(fill(server.right, step, settings))
+            if (Either.isLeft(filled)) failures[i] = filled.left.message
+            else filledRss[i] = filled.right
+            progress.end(Either.isLeft(filled) ? `failed: ${filled.left.message}` : `${thousands((filled.right ?? NaN) / 2 ** 20)} MB RSS`)
+            continue
+          }
+          const outcome = yield* Effect.either(plan.loadgen.run(settings, step.workload))
+          if (Either.isLeft(outcome)) failures[i] = outcome.left.message
+          else runs[i]!.push(outcome.right)
+          progress.end(Either.isLeft(outcome) ? `failed: ${outcome.left.message}` : summarize(outcome.right))
+        }
+      }
+      return plan.servers.map((spec, i) => {
+        const server = started[i]!
+        return row(step, spec.name, {
+          runs: runs[i]!,
+          median: medianOf(runs[i]!),
+          rssBytes: step.kind === "memory"
+            ? filledRss[i]
+            : Either.isRight(server) && failures[i] === undefined
+            ? Servers.residentBytes(server.right.pid)
+            : undefined,
+          failure: failures[i]
+        })
+      })
+    })
+  )
+
+/** Runs every step of the plan; the rows of the report, in step order. */
+export const run = (plan: Plan, progress: Progress): Effect.Effect<ReadonlyArray<StepResult>> =>
+  Effect.map(Effect.forEach(plan.steps, (step) => runStep(plan, step, progress)), (rows) => rows.flat())

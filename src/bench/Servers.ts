@@ -1,0 +1,146 @@
+/**
+ * The servers a benchmark compares, each started as a child process on a free loopback port for the
+ * length of a Scope: effcached (`node dist/main.js`), a real memcached with one worker thread when it
+ * is installed, and optionally nodeceiling (a bare node:net server, the ceiling of what Node does on
+ * get/set) when its source is found beside the project. The finalizer always stops the process, so an
+ * interrupted benchmark (Ctrl-C) leaves no server behind.
+ *
+ * @module
+ */
+import { Data, Effect, type Scope } from "effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
+import * as net from "node:net"
+import * as path from "node:path"
+import { which } from "./Command.js"
+
+/** The servers a benchmark knows. */
+export const SERVER_NAMES = ["effcached", "memcached", "nodeceiling"] as const
+
+/** One of SERVER_NAMES. */
+export type ServerName = (typeof SERVER_NAMES)[number]
+
+/** How to start a server, or why it cannot be. */
+export type ServerSpec =
+  | {
+    readonly _tag: "Available"
+    readonly name: ServerName
+    readonly command: string
+    readonly args: (port: number, memoryMb: number) => ReadonlyArray<string>
+  }
+  | { readonly _tag: "Missing"; readonly name: ServerName; readonly reason: string }
+
+/** A server that could not be started. */
+export class ServerStartError extends Data.TaggedError("ServerStartError")<{
+  readonly server: ServerName
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `${this.server} did not start: ${this.reason}`
+  }
+}
+
+/** A running server. */
+export interface RunningServer {
+  readonly name: ServerName
+  readonly port: number
+  readonly pid: number
+}
+
+/** How to start each server, for the project at `root`. */
+export const specs = (root: string): Record<ServerName, ServerSpec> => {
+  const main = path.join(root, "dist/main.js")
+  const memcached = which("memcached")
+  const ceiling = path.resolve(root, "../shared/tools/nodeceiling/bare-server.cjs")
+  return {
+    effcached: existsSync(main)
+      ? { _tag: "Available", name: "effcached", command: process.execPath, args: (port, mb) => [main, "-p", `${port}`, "-m", `${mb}`] }
+      : { _tag: "Missing", name: "effcached", reason: `${main} is missing (npm run build)` },
+    memcached: memcached !== undefined
+      ? {
+        _tag: "Available",
+        name: "memcached",
+        command: memcached,
+        // -u only matters as root (memcached refuses to run as root without it) and is ignored otherwise.
+        args: (port, mb) => ["-u", "nobody", "-l", "127.0.0.1", "-p", `${port}`, "-U", "0", "-t", "1", "-m", `${mb}`]
+      }
+      : { _tag: "Missing", name: "memcached", reason: "memcached is not installed (apt-get install memcached)" },
+    nodeceiling: existsSync(ceiling)
+      ? { _tag: "Available", name: "nodeceiling", command: process.execPath, args: (port) => [ceiling, "-p", `${port}`] }
+      : { _tag: "Missing", name: "nodeceiling", reason: `${ceiling} is not there` }
+  }
+}
+
+/** A free TCP port on 127.0.0.1. */
+export const freePort: Effect.Effect<number, Error> = Effect.async((resume) => {
+  const server = net.createServer()
+  server.unref()
+  server.on("error", (error) => resume(Effect.fail(error)))
+  server.listen(0, "127.0.0.1", () => {
+    const { port } = server.address() as net.AddressInfo
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+const canConnect = (port: number): Effect.Effect<boolean> =>
+  Effect.async((resume) => {
+    const socket = net.connect(port, "127.0.0.1")
+    socket.once("connect", () => {
+      socket.destroy()
+      resume(Effect.succeed(true))
+    })
+    socket.once("error", () => resume(Effect.succeed(false)))
+    return Effect.sync(() => socket.destroy())
+  })
+
+const STOP_GRACE_MS = 3000
+const START_TIMEOUT_MS = 10_000
+
+// SIGTERM, then SIGKILL if it has not exited within the grace period.
+const stop = (child: ChildProcess): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
+    const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS)
+    child.once("exit", () => {
+      clearTimeout(timer)
+      resume(Effect.void)
+    })
+    child.kill("SIGTERM")
+  })
+
+/** Starts a server on a free port; it is stopped when the scope closes. */
+export const start = (spec: Extract<ServerSpec, { _tag: "Available" }>, memoryMb: number): Effect.Effect<RunningServer, ServerStartError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const failed = (reason: string) => new ServerStartError({ server: spec.name, reason })
+    const port = yield* Effect.mapError(freePort, (error) => failed(error.message))
+    let stderr = ""
+    const child = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const child = spawn(spec.command, spec.args(port, memoryMb), { stdio: ["ignore", "ignore", "pipe"] })
+        child.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)))
+        child.on("error", (error) => (stderr += `\n${error.message}`))
+        return child
+      }),
+      stop
+    )
+    const deadline = Date.now() + START_TIMEOUT_MS
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+        return yield* Effect.fail(failed(`exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`))
+      }
+      if (yield* canConnect(port)) break
+      if (Date.now() > deadline) return yield* Effect.fail(failed(`not listening on ${port} after ${START_TIMEOUT_MS / 1000} s: ${stderr.trim()}`))
+      yield* Effect.sleep("25 millis")
+    }
+    return { name: spec.name, port, pid: child.pid }
+  })
+
+/** Resident set size of a process in bytes, from /proc/PID/status (undefined where there is no /proc). */
+export const residentBytes = (pid: number): number | undefined => {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+    return match === null ? undefined : Number(match[1]) * 1024
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: starts effcached and, when installed, memcached -t 1 (same memory limit) on free
+ * loopback ports, drives them with the same load generator scenario by scenario, and writes the table
+ * (stdout), results.json, results.md and SVG charts into the results folder. Progress goes to stderr.
+ * Runs under NodeRuntime.runMain, so Ctrl-C interrupts it and every server is stopped on the way out.
+ *
+ * Exits 1 when a run failed or any value read was wrong, 64 on a bad command line.
+ *
+ * @module
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Cause, Effect, Exit } from "effect"
+import { spawnSync } from "node:child_process"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import * as Bench from "./Bench.js"
+import * as Loadgens from "./Loadgens.js"
+import * as Options from "./Options.js"
+import { Progress } from "./Progress.js"
+import * as Report from "./Report.js"
+import type { BenchReport } from "./Results.js"
+import * as Scenarios from "./Scenarios.js"
+import * as Servers from "./Servers.js"
+
+/** sysexits' EX_USAGE. */
+const EX_USAGE = 64
+
+// dist/bench/main.js -> the project root.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
+
+const commitOf = (dir: string): string | undefined => {
+  const git = spawnSync("git", ["-C", dir, "describe", "--always", "--dirty"], { encoding: "utf8" })
+  return git.status === 0 ? git.stdout.trim() : undefined
+}
+
+const timestamp = (date: Date) => date.toISOString().slice(0, 19).replace(/:/g, "-")
+
+const program = (options: Options.Options) =>
+  Effect.gen(function*() {
+    const date = new Date()
+    const notes: Array<string> = []
+    const specs = Servers.specs(root)
+    const wanted = options.servers ?? ["effcached", "memcached"]
+    const servers = wanted.flatMap((name) => {
+      const spec = specs[name]
+      if (spec._tag === "Available") return [spec]
+      notes.push(`${name} not measured: ${spec.reason}${name === "memcached" ? "; no ratios to memcached" : ""}`)
+      return []
+    })
+    if (options.servers !== undefined && servers.length < wanted.length) return yield* Effect.fail(notes.join("; "))
+    if (servers.length === 0) return yield* Effect.fail("no server to measure")
+    const chosen = yield* Loadgens.select(options.loadgen, root)
+    if (chosen.note !== undefined) notes.push(chosen.note)
+    if (!wanted.includes("memcached")) notes.push("memcached not in --servers: no ratios to memcached")
+    const plan: Bench.Plan = { options, steps: Scenarios.steps(options.scenarios, options.ladder), servers, loadgen: chosen.loadgen }
+    const work = Bench.workOf(plan)
+    const out = path.resolve(options.out ?? path.join(root, "bench-results", timestamp(date)))
+
+    const progress = yield* Effect.acquireRelease(
+      Effect.sync(() => new Progress(work.seconds, work.units)),
+      (progress) => Effect.sync(() => progress.close())
+    )
+    progress.note(
+      `effcached bench: ${servers.map((s) => s.name).join(", ")} with ${chosen.loadgen.name}; ${plan.steps.length} steps, ` +
+        `${options.runs} x ${options.durationS} s each; results in ${out}`
+    )
+    for (const note of notes) progress.note(`note: ${note}`)
+    const results = yield* Bench.run(plan, progress)
+    progress.close()
+
+    const report: BenchReport = {
+      meta: {
+        date: date.toISOString(),
+        commit: commitOf(root),
+        node: process.version,
+        platform: `${os.platform()} ${os.release()}`,
+        cpus: os.cpus().length,
+        loadgen: chosen.loadgen.name,
+        durationS: options.durationS,
+        runs: options.runs,
+        memoryMb: options.memoryMb,
+        verify: options.verify,
+        seed: options.seed,
+        servers: servers.map((s) => s.name),
+        notes
+      },
+      results
+    }
+    const files = Report.write(out, report)
+    process.stdout.write(`${Report.table(report)}\n\n${notes.map((n) => `note: ${n}\n`).join("")}Written: ${files.join(", ")}\n`)
+    const bad = results.filter((row) => row.failure !== undefined || (row.median?.verifyErrors ?? 0) > 0 || (row.median?.errors ?? 0) > 0)
+    if (bad.length > 0) {
+      process.stderr.write(`bench: errors in ${bad.map((row) => `${row.step} on ${row.server}`).join(", ")} (see results.md)\n`)
+      process.exitCode = 1
+    }
+  }).pipe(
+    Effect.scoped,
+    Effect.catchAll((error) =>
+      Effect.sync(() => {
+        process.stderr.write(`bench: ${typeof error === "string" ? error : error.message}\n`)
+        process.exitCode = 1
+      })
+    )
+  )
+
+const parsed = Options.parse(process.argv.slice(2))
+switch (parsed._tag) {
+  case "Help":
+    process.stdout.write(Options.usage() + "\n")
+    break
+  case "Invalid":
+    process.stderr.write(`bench: ${parsed.message}\n`)
+    process.exitCode = EX_USAGE
+    break
+  case "Run":
+    NodeRuntime.runMain(program(parsed.options), {
+      disablePrettyLogger: true,
+      // Ctrl-C: the servers are stopped by then; exit as shells expect of an interrupted command.
+      teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? 0 : Cause.isInterruptedOnly(exit.cause) ? 130 : 1)
+    })
+}
