@@ -1,7 +1,7 @@
 /**
  * A stored item. Its value never changes after creation (a new item replaces it), so a reply being
- * encoded can hold an item while the partition moves on; only its expiry and access time are updated
- * in place.
+ * encoded can hold an item while the partition moves on; only its expiry, access time and meta-protocol
+ * markers are updated in place.
  *
  * @module
  */
@@ -9,6 +9,17 @@ import { itemSize } from "../domain/ItemSize.js"
 
 /** One key's stored value and metadata. It has the fields of a domain `Hit`, so it is returned as one. */
 export class Item {
+  /** Unix seconds of the last access: the store, then every fetch (the meta protocol's `l`, `la`). */
+  atime: number
+  /** Whether the item has been fetched since it was stored (mg `h`, me `fetch`). */
+  fetched = false
+  /** Marked stale by a meta delete with I, or a meta set with I and an older CAS (mg `X`). */
+  stale = false
+  /** A client has been told it won the right to recache this item (mg `W`, then `Z`). */
+  tokenSent = false
+  /** Stored through a base64 key: the meta protocol shows its key base64-encoded. */
+  binaryKey = false
+
   constructor(
     readonly key: string,
     readonly flags: number,
@@ -18,10 +29,28 @@ export class Item {
     readonly value: Uint8Array,
     /** Unix seconds of the last store or touch (what a delayed flush_all compares against). */
     public time: number
-  ) {}
+  ) {
+    this.atime = time
+  }
 
   /** What the item costs, by memcached's measure (see {@link itemSize}). */
   get size(): number {
     return itemSize(this.key.length, this.flags, this.value.length)
+  }
+
+  /** Takes over `from`'s access time and markers: for an item that replaces it in place. */
+  inherit(from: Item): this {
+    this.atime = from.atime
+    this.fetched = from.fetched
+    this.stale = from.stale
+    this.tokenSent = from.tokenSent
+    this.binaryKey = from.binaryKey
+    return this
+  }
+
+  /** Records a fetch: memcached's item bump on get, gat, touch and mg. */
+  fetch(now: number): void {
+    this.atime = now
+    this.fetched = true
   }
 }

@@ -13,6 +13,7 @@ import type { Result } from "../domain/Result.js"
 import type { CasSequence } from "./CasSequence.js"
 import { isExpired, resolveExptime } from "./Expiry.js"
 import { Item } from "./Item.js"
+import { executeMeta } from "./MetaCommands.js"
 import { StoreCounters } from "./StoreCounters.js"
 
 const nonNumeric = Res.ClientError.make({ message: "cannot increment or decrement non-numeric value" })
@@ -21,9 +22,12 @@ const tooLarge = Res.ServerError.make({ message: "object too large for cache" })
 /** memcached stores values above this size in chunks and refuses to do arithmetic on them. */
 const LARGEST_NUMERIC_ITEM = 512 * 1024
 
-const MISS = 0
-const EXPIRED = 1
-const FLUSHED = 2
+/** Why the last {@link ItemTable.lookup} found nothing: no item, an expired one, a flushed one. */
+export const MISS = 0
+/** @see MISS */
+export const EXPIRED = 1
+/** @see MISS */
+export const FLUSHED = 2
 
 /** Settings a table needs. */
 export interface ItemTableOptions {
@@ -38,10 +42,11 @@ export class ItemTable {
   readonly counters = new StoreCounters()
   /** memcached's `oldest_live`: items last stored at or before it are dead once it has passed; 0 = none. */
   private flushedUpTo = 0
-  private missReason = MISS
+  /** Why the last `lookup` missed ({@link MISS}, {@link EXPIRED} or {@link FLUSHED}). */
+  missReason = MISS
   private sweepCursor: Iterator<Item> | null = null
 
-  constructor(private readonly options: ItemTableOptions) {}
+  constructor(readonly options: ItemTableOptions) {}
 
   /** Number of items held (live or not yet reclaimed). */
   get size(): number {
@@ -49,7 +54,7 @@ export class ItemTable {
   }
 
   /** The live item under `key`; a dead one is removed, and `missReason` says why it was missed. */
-  private lookup(key: string, now: number): Item | undefined {
+  lookup(key: string, now: number): Item | undefined {
     const item = this.items.get(key)
     if (item === undefined) {
       this.missReason = MISS
@@ -73,14 +78,15 @@ export class ItemTable {
     return this.flushedUpTo !== 0 && this.flushedUpTo <= now && item.time <= this.flushedUpTo
   }
 
-  private unlink(item: Item): void {
+  /** Removes a linked item. */
+  unlink(item: Item): void {
     this.items.delete(item.key)
     this.counters.curr_items--
     this.counters.bytes -= item.size
   }
 
   /** Stores `item` in place of `previous`. `isNew`: counts in total_items (not an in-place update). */
-  private link(item: Item, previous: Item | undefined, isNew = true): void {
+  link(item: Item, previous: Item | undefined, isNew = true): void {
     if (previous !== undefined) this.unlink(previous)
     this.items.set(item.key, item)
     this.counters.curr_items++
@@ -139,6 +145,7 @@ export class ItemTable {
           return Res.results.notFound
         }
         item.exptime = resolveExptime(request.exptime, now)
+        item.fetch(now)
         this.counters.touch_hits++
         return Res.results.touched
       }
@@ -146,7 +153,7 @@ export class ItemTable {
         this.flush(request.delay, now)
         return Res.results.ok
       default:
-        return Res.results.unknownCommand
+        return executeMeta(this, request, now)
     }
   }
 
@@ -173,6 +180,7 @@ export class ItemTable {
     } else {
       counters.get_hits++
     }
+    item.fetch(now)
     return item
   }
 
@@ -226,18 +234,28 @@ export class ItemTable {
       else counters.decr_misses++
       return Res.results.notFound
     }
-    const current = item.value.length === 0 || item.size > LARGEST_NUMERIC_ITEM ? undefined : parseCounter(item.value)
+    const current = counterOf(item)
     if (current === undefined) return nonNumeric
-    const next = incr ? (current + delta) & U64_MAX : delta > current ? 0n : current - delta
+    const next = applyDelta(current, incr, delta)
     if (incr) counters.incr_hits++
     else counters.decr_hits++
-    // memcached rewrites a number that fits in place, padded with spaces to the old length; a longer
-    // one becomes a new item.
+    this.storeCounter(item, next, now)
+    return Res.counter(next)
+  }
+
+  /**
+   * Writes `next` as `item`'s counter value, with a new CAS unique. memcached rewrites a number that
+   * fits in place, padded with spaces to the old length (the item keeps its access time and markers);
+   * a longer one becomes a new item. Returns the item now linked.
+   */
+  storeCounter(item: Item, next: bigint, now: number): Item {
     const digits = next.toString()
     const inPlace = digits.length <= item.value.length
     const value = Buffer.from(inPlace ? digits.padEnd(item.value.length, " ") : digits, "latin1")
-    this.link(new Item(key, item.flags, item.exptime, this.options.cas.next(), value, now), item, !inPlace)
-    return Res.counter(next)
+    const stored = new Item(item.key, item.flags, item.exptime, this.options.cas.next(), value, now)
+    if (inPlace) stored.inherit(item)
+    this.link(stored, item, !inPlace)
+    return stored
   }
 
   private flush(delay: number, now: number): void {
@@ -279,7 +297,18 @@ export class ItemTable {
   }
 }
 
-const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+/** incr/decr arithmetic: unsigned 64-bit, wrapping on incr, stopping at 0 on decr. */
+export const applyDelta = (current: bigint, incr: boolean, delta: bigint): bigint =>
+  incr ? (current + delta) & U64_MAX : delta > current ? 0n : current - delta
+
+/** Whether memcached would try to read an item as a number: not empty, not stored in chunks. */
+export const mayBeCounter = (item: Item): boolean => item.value.length > 0 && item.size <= LARGEST_NUMERIC_ITEM
+
+/** An item's value as incr/decr read it, or undefined if it is not a number. */
+export const counterOf = (item: Item): bigint | undefined => (mayBeCounter(item) ? parseCounter(item.value) : undefined)
+
+/** Concatenates two values into a buffer of their own (append/prepend). */
+export const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
   const out = Buffer.allocUnsafeSlow(a.length + b.length)
   out.set(a, 0)
   out.set(b, a.length)
