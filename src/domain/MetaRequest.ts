@@ -67,13 +67,11 @@ const optionalU64 = Schema.UndefinedOr(U64)
 /** Which boolean field each flag without a token sets. */
 const booleanFields = { b: "base64", q: "quiet", v: "returnValue", u: "noUpdate", I: "invalidate" } as const
 
-/** The value a defaulted token field takes when its flag is absent. */
-const tokenDefaults: Partial<Record<string, unknown>> = { ttl: 0, clientFlags: 0, initial: 0n, delta: 1n, mode: undefined }
 
 /**
- * Whether a request's typed fields agree with its flags: every flag at most once, a boolean field true
- * exactly when its flag is present, a token field set exactly when its flag is present (or at its
- * default when the command has one).
+ * Whether a request's typed fields agree with its flags: a boolean field is true exactly when its flag
+ * is present, a token field is set exactly when its flag is present, or else holds the command's
+ * default for it (given in `defaults`).
  */
 const agreesWithFlags = (defaults: Partial<Record<string, unknown>>) => (request: Record<string, unknown>): boolean => {
   const flags = request["flags"] as ReadonlyArray<string>
@@ -112,7 +110,7 @@ export const MetaSet = Schema.TaggedStruct("MetaSet", {
   compareCas: optionalU64,
   invalidate: Schema.Boolean,
   mode: Schema.UndefinedOr(MetaSetMode)
-}).pipe(Schema.filter(agreesWithFlags(tokenDefaults)))
+}).pipe(Schema.filter(agreesWithFlags({ ttl: 0, clientFlags: 0 })))
 /** @see MetaSet */
 export type MetaSet = typeof MetaSet.Type
 
@@ -137,7 +135,7 @@ export const MetaArithmetic = Schema.TaggedStruct("MetaArithmetic", {
   delta: U64,
   mode: Schema.UndefinedOr(MetaArithmeticMode),
   ttl: optionalExptime
-}).pipe(Schema.filter(agreesWithFlags(tokenDefaults)))
+}).pipe(Schema.filter(agreesWithFlags({ initial: 0n, delta: 1n })))
 /** @see MetaArithmetic */
 export type MetaArithmetic = typeof MetaArithmetic.Type
 

@@ -32,7 +32,8 @@ const readChunks = (chunks: ReadonlyArray<Buffer>, limit = maxItemSize): Array<I
 
 const requestTags = new Set<string>([
   "Get", "Gets", "Gat", "Gats", "Set", "Add", "Replace", "Append", "Prepend", "Cas", "TooLarge", "Delete", "Incr",
-  "Decr", "Touch", "FlushAll", "Version", "Verbosity", "Quit", "Shutdown", "Stats"
+  "Decr", "Touch", "FlushAll", "Version", "Verbosity", "Quit", "Shutdown", "Stats", "MetaGet", "MetaSet", "MetaDelete",
+  "MetaArithmetic", "MetaNoop", "MetaDebug"
 ])
 const isRequestOrResult = Schema.is(Schema.Union(Req.Request, Res.Result))
 const show = (item: Item): string =>

@@ -5,6 +5,7 @@ import { Arbitrary, FastCheck as fc, Schema } from "effect"
 import type { Request } from "../../src/domain/Request.js"
 import * as Req from "../../src/domain/Request.js"
 import { encodeRequest } from "../../src/protocol/RequestEncoder.js"
+import { metaRequest } from "./metaArbitraries.js"
 import type { Command } from "./model.js"
 
 /** memcached's limit on a non-get command line that arrives without its newline (see TextFramer). */
@@ -63,10 +64,11 @@ export const isWireSafe = (request: Request): boolean => {
   return headerLine(encodeRequest(request)).length <= MAX_LINE
 }
 
-/** Any valid request a client can send (not TooLarge; Stats with a real group). */
+/** Any valid request a client can send (not TooLarge; Stats with a real group), text or meta. */
 export const request: fc.Arbitrary<Request> = fc
   .oneof(
     { weight: 20, arbitrary: Arbitrary.make(Plain) as fc.Arbitrary<Request> },
+    { weight: 8, arbitrary: metaRequest },
     { weight: 1, arbitrary: stats },
     { weight: 1, arbitrary: bigStore }
   )
@@ -108,6 +110,7 @@ export const tokenSoup: fc.Arbitrary<Uint8Array> = fc
     fc.constantFrom(
       "get", "gets", "gat", "gats", "bget", "set", "add", "replace", "append", "prepend", "cas", "incr", "decr",
       "delete", "touch", "flush_all", "version", "verbosity", "stats", "quit", "shutdown", "GET", "HTTP/1.1",
+      "mg", "ms", "md", "ma", "mn", "me", "mx", "v", "q", "k", "b", "O1", "T5", "N0", "C1", "MS", "MX", "D", "Zm9v",
       "noreply", "NOREPLY", "k", "key", "0", "1", "2", "3", "5", "-1", "+1", "00", "4294967296", "2147483645",
       "2147483647", "18446744073709551615", "18446744073709551616", "-9223372036854775808", "abc", "x".repeat(251),
       " ", " ", " ", " ", "\r\n", "\r\n", "\r\n", "\n", "\r", "\0", "\t"
@@ -124,7 +127,7 @@ export const oddArguments: fc.Arbitrary<Uint8Array> = fc
     fc.tuple(
       fc.constantFrom(
         "get", "gets", "gat", "gats", "set", "add", "cas", "incr", "decr", "delete", "touch", "flush_all",
-        "verbosity", "stats", "version"
+        "verbosity", "stats", "version", "mg", "ms", "md", "ma", "me"
       ),
       fc.array(
         fc.oneof(
