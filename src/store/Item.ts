@@ -7,18 +7,17 @@
  */
 import { itemSize } from "../domain/ItemSize.js"
 
+const FETCHED = 1
+const STALE = 2
+const TOKEN_SENT = 4
+const BINARY_KEY = 8
+
 /** One key's stored value and metadata. It has the fields of a domain `Hit`, so it is returned as one. */
 export class Item {
   /** Unix seconds of the last access: the store, then every fetch (the meta protocol's `l`, `la`). */
   atime: number
-  /** Whether the item has been fetched since it was stored (mg `h`, me `fetch`). */
-  fetched = false
-  /** Marked stale by a meta delete with I, or a meta set with I and an older CAS (mg `X`). */
-  stale = false
-  /** A client has been told it won the right to recache this item (mg `W`, then `Z`). */
-  tokenSent = false
-  /** Stored through a base64 key: the meta protocol shows its key base64-encoded. */
-  binaryKey = false
+  /** The markers below, as bits: one field per item rather than four. */
+  private markers = 0
 
   constructor(
     readonly key: string,
@@ -38,19 +37,49 @@ export class Item {
     return itemSize(this.key.length, this.flags, this.value.length)
   }
 
+  /** Whether the item has been fetched since it was stored (mg `h`, me `fetch`). */
+  get fetched(): boolean {
+    return (this.markers & FETCHED) !== 0
+  }
+
+  /** Marked stale by a meta delete with I, or a meta set with I and an older CAS (mg `X`). */
+  get stale(): boolean {
+    return (this.markers & STALE) !== 0
+  }
+  set stale(on: boolean) {
+    this.mark(STALE, on)
+  }
+
+  /** A client has been told it won the right to recache this item (mg `W`, then `Z`). */
+  get tokenSent(): boolean {
+    return (this.markers & TOKEN_SENT) !== 0
+  }
+  set tokenSent(on: boolean) {
+    this.mark(TOKEN_SENT, on)
+  }
+
+  /** Stored through a base64 key: the meta protocol shows its key base64-encoded. */
+  get binaryKey(): boolean {
+    return (this.markers & BINARY_KEY) !== 0
+  }
+  set binaryKey(on: boolean) {
+    this.mark(BINARY_KEY, on)
+  }
+
+  private mark(bit: number, on: boolean): void {
+    this.markers = on ? this.markers | bit : this.markers & ~bit
+  }
+
   /** Takes over `from`'s access time and markers: for an item that replaces it in place. */
   inherit(from: Item): this {
     this.atime = from.atime
-    this.fetched = from.fetched
-    this.stale = from.stale
-    this.tokenSent = from.tokenSent
-    this.binaryKey = from.binaryKey
+    this.markers = from.markers
     return this
   }
 
   /** Records a fetch: memcached's item bump on get, gat, touch and mg. */
   fetch(now: number): void {
     this.atime = now
-    this.fetched = true
+    this.markers |= FETCHED
   }
 }
