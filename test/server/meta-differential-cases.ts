@@ -11,7 +11,7 @@
  * Every case gets a unique key prefix `p`.
  */
 import { Connection } from "../support/wire.js"
-import type { DiffCase } from "./differential-cases.js"
+import { type DiffCase, randomSplit } from "./differential-cases.js"
 
 /** A key's base64 form, as a client sends it with the b flag. */
 const b64 = (key: string) => Buffer.from(key, "latin1").toString("base64")
@@ -55,15 +55,6 @@ async (port: number, p: string): Promise<string> => {
 const opaque31 = "O" + "x".repeat(31)
 const opaque32 = "O" + "x".repeat(32)
 const keyOf = (p: string, n: number) => p + "k".repeat(n - p.length)
-
-/** Deterministic PRNG (mulberry32) for random-sized writes. */
-const rng = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = seed
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
 
 /** A quiet pipeline of meta commands ended by mn, for the segmentation cases. */
 const quietBatch = (p: string) =>
@@ -474,21 +465,7 @@ export const metaCases: ReadonlyArray<DiffCase> = [
     script: (p) => quietBatch(p)
   },
   { name: "quiet pipeline in 1-byte writes", script: (p) => quietBatch(p).split(""), gapMs: 0 },
-  {
-    name: "quiet pipeline in random-sized writes",
-    script: (p) => {
-      const s = quietBatch(p)
-      const next = rng(3)
-      const parts: Array<string> = []
-      for (let i = 0; i < s.length;) {
-        const n = 1 + Math.floor(next() * 9)
-        parts.push(s.slice(i, i + n))
-        i += n
-      }
-      return parts
-    },
-    gapMs: 0
-  },
+  { name: "quiet pipeline in random-sized writes", script: (p) => randomSplit(quietBatch(p), 3, 9), gapMs: 0 },
   {
     name: "many pipelined meta commands in one write",
     script: (p) =>

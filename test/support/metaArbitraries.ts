@@ -62,55 +62,30 @@ export const flaggedMetaRequest = (tag: Tag): fc.Arbitrary<FlaggedMetaRequest> =
       const flags: Array<MetaFlag> = [...others]
       if (base64) flags.splice(at % (flags.length + 1), 0, "b")
       const given = (flag: MetaFlag) => flags.includes(flag)
+      const ifGiven = <A>(flag: MetaFlag, value: A): A | undefined => (given(flag) ? value : undefined)
       const common = {
         key: base64 ? binaryKey : plainKey,
         flags,
         base64,
         quiet: given("q"),
-        opaque: given("O") ? t.opaque : undefined
+        opaque: ifGiven("O", t.opaque)
       }
+      const ttl = ifGiven("T", t.ttl)
+      const compareCas = ifGiven("C", t.compareCas)
+      const vivify = ifGiven("N", t.vivify)
       switch (tag) {
         case "MetaGet":
-          return {
-            _tag: tag,
-            ...common,
-            returnValue: given("v"),
-            noUpdate: given("u"),
-            ttl: given("T") ? t.ttl : undefined,
-            vivify: given("N") ? t.vivify : undefined,
-            recache: given("R") ? t.recache : undefined
-          }
-        case "MetaSet":
-          return {
-            _tag: tag,
-            ...common,
-            value,
-            clientFlags: given("F") ? t.clientFlags : 0,
-            ttl: given("T") ? t.ttl : 0,
-            compareCas: given("C") ? t.compareCas : undefined,
-            invalidate: given("I"),
-            mode: given("M") ? t.setMode : undefined
-          }
+          return { _tag: tag, ...common, returnValue: given("v"), noUpdate: given("u"), ttl, vivify, recache: ifGiven("R", t.recache) }
+        case "MetaSet": {
+          const clientFlags = ifGiven("F", t.clientFlags) ?? 0
+          return { _tag: tag, ...common, value, clientFlags, ttl: ttl ?? 0, compareCas, invalidate: given("I"), mode: ifGiven("M", t.setMode) }
+        }
         case "MetaDelete":
-          return {
-            _tag: tag,
-            ...common,
-            compareCas: given("C") ? t.compareCas : undefined,
-            invalidate: given("I"),
-            ttl: given("T") ? t.ttl : undefined
-          }
-        case "MetaArithmetic":
-          return {
-            _tag: tag,
-            ...common,
-            returnValue: given("v"),
-            compareCas: given("C") ? t.compareCas : undefined,
-            vivify: given("N") ? t.vivify : undefined,
-            initial: given("J") ? t.initial : 0n,
-            delta: given("D") ? t.delta : 1n,
-            mode: given("M") ? t.arithmeticMode : undefined,
-            ttl: given("T") ? t.ttl : undefined
-          }
+          return { _tag: tag, ...common, compareCas, invalidate: given("I"), ttl }
+        case "MetaArithmetic": {
+          const [initial, delta] = [ifGiven("J", t.initial) ?? 0n, ifGiven("D", t.delta) ?? 1n]
+          return { _tag: tag, ...common, returnValue: given("v"), compareCas, vivify, initial, delta, mode: ifGiven("M", t.arithmeticMode), ttl }
+        }
       }
     })
 
