@@ -11,7 +11,6 @@
  */
 import { Either, Schema } from "effect"
 import {
-  type FlaggedMetaRequest,
   MAX_OPAQUE_LENGTH,
   type MetaArithmeticMode,
   MetaFlag,
@@ -110,7 +109,7 @@ const has = (scanned: Scanned, flag: MetaFlag): boolean => (scanned.seen & flagB
  * character that is not a flag or a repeated flag (or any byte from 127 up) stops at once, and a bad
  * `F` token fails without a message of its own. Undefined if the flags are fine.
  */
-export const flagError = (tokens: ReadonlyArray<string>, start: number): string | undefined => {
+const flagError = (tokens: ReadonlyArray<string>, start: number): string | undefined => {
   let message: string | undefined
   let failed = false
   const fail = (m?: string) => {
@@ -289,8 +288,3 @@ const decodeDebug = (tokens: ReadonlyArray<string>): MetaDecoded => {
   if (key === undefined) return Res.badCommandLine
   return { _tag: "MetaDebug", key, base64 }
 }
-
-/** Whether a decoded meta line is a flagged request (for callers that route them). */
-export const isFlagged = (decoded: MetaDecoded): decoded is FlaggedMetaRequest =>
-  decoded._tag === "MetaGet" || decoded._tag === "MetaSet" || decoded._tag === "MetaDelete" ||
-  decoded._tag === "MetaArithmetic"

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc, Schema } from "effect"
-import { FlaggedMetaRequest, MetaFlag } from "../../src/domain/MetaRequest.js"
+import { FlaggedMetaRequest, MetaFlag, MetaGet, MetaSet } from "../../src/domain/MetaRequest.js"
 import { decodeBase64Key, encodeBase64Key } from "../../src/protocol/Base64Key.js"
 import { parseI32, parseU32, parseU64 } from "../../src/protocol/Numbers.js"
 import { encodeRequest } from "../../src/protocol/RequestEncoder.js"
@@ -149,6 +149,51 @@ const flagWord = fc.oneof(
   },
   { weight: 2, arbitrary: fc.constantFrom("x", "E", "S", "W", "Z", "0", "+", "-", "\x7f", "\xff", "\x01", "xjunk") }
 )
+
+describe("MetaRequest schemas", () => {
+  const get = {
+    _tag: "MetaGet",
+    key: "k",
+    flags: ["v", "T", "q"],
+    base64: false,
+    quiet: true,
+    opaque: undefined,
+    returnValue: true,
+    noUpdate: false,
+    ttl: 30,
+    vivify: undefined,
+    recache: undefined
+  }
+
+  it("accept a request whose fields agree with its flags, and reject one whose fields do not", () => {
+    expect(Schema.is(MetaGet)(get)).toBe(true)
+    expect(Schema.is(MetaGet)({ ...get, flags: ["v", "T", "q", "v"] })).toBe(false)
+    expect(Schema.is(MetaGet)({ ...get, quiet: false })).toBe(false)
+    expect(Schema.is(MetaGet)({ ...get, ttl: undefined })).toBe(false)
+    expect(Schema.is(MetaGet)({ ...get, vivify: 5 })).toBe(false)
+    expect(Schema.is(MetaGet)({ ...get, flags: ["v", "T", "q", "E"] })).toBe(false)
+    expect(Schema.is(MetaGet)({ ...get, key: "" })).toBe(false)
+    const set = {
+      _tag: "MetaSet",
+      key: "k \r\n\0",
+      flags: ["b"],
+      base64: true,
+      quiet: false,
+      opaque: undefined,
+      value: new Uint8Array(1),
+      clientFlags: 0,
+      ttl: 0,
+      compareCas: undefined,
+      invalidate: false,
+      mode: undefined
+    }
+    expect(Schema.is(MetaSet)(set)).toBe(true)
+    // An absent token takes the command's default; anything else needs its flag.
+    expect(Schema.is(MetaSet)({ ...set, ttl: 5 })).toBe(false)
+    expect(Schema.is(MetaSet)({ ...set, flags: ["b", "M"], mode: "X" })).toBe(false)
+    expect(Schema.is(MetaSet)({ ...set, opaque: "x".repeat(32), flags: ["b", "O"] })).toBe(false)
+  })
+})
 
 describe("MetaCommand: properties over generated flag sets", () => {
   it.prop(
