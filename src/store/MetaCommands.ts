@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { slabClassOf } from "../domain/ItemSize.js"
+import { itemSize, slabClassOf } from "../domain/ItemSize.js"
 import {
   type FlaggedMetaRequest,
   MAX_OPAQUE_LENGTH,
@@ -25,7 +25,6 @@ import { metaReply, type MetaStatus } from "../domain/MetaResult.js"
 import type { Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
-import { itemSize } from "../domain/ItemSize.js"
 import { resolveExptime } from "./Expiry.js"
 import { Item } from "./Item.js"
 import { applyDelta, concat, counterOf, EXPIRED, FLUSHED, type ItemTable, mayBeCounter } from "./ItemTable.js"
