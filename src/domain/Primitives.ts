@@ -56,6 +56,28 @@ export const Key = Schema.String.pipe(
 /** @see Key */
 export type Key = typeof Key.Type
 
+/**
+ * Whether a string is a valid binary key: 1 to 250 bytes of any value (latin1, one char per byte). The
+ * meta protocol's base64 keys (`b` flag) decode to such keys, which may hold spaces, newlines or NULs.
+ */
+export const isBinaryKey = (s: string): boolean => {
+  if (s.length < 1 || s.length > KEY_MAX_LENGTH) return false
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return false
+  return true
+}
+
+/** A key as the meta protocol carries it: any bytes (see {@link isBinaryKey}). Every text {@link Key} is one. */
+export const BinaryKey = Schema.String.pipe(
+  Schema.filter(isBinaryKey, {
+    identifier: "BinaryKey",
+    description: "a key of 1..250 bytes of any value",
+    arbitrary: () => (fc) =>
+      fc.array(fc.integer({ min: 0, max: 0xff }), { minLength: 1, maxLength: 40 }).map((cs) => String.fromCharCode(...cs))
+  })
+)
+/** @see BinaryKey */
+export type BinaryKey = typeof BinaryKey.Type
+
 /** Opaque 32-bit client flags stored with an item. */
 export const Flags = Schema.Number.pipe(Schema.int(), Schema.between(0, U32_MAX), Schema.annotations({ identifier: "Flags" }))
 /** @see Flags */

@@ -5,7 +5,8 @@
  * @module
  */
 import { Schema } from "effect"
-import { Exptime, Flags, Key, U64, Value } from "./Primitives.js"
+import { MetaArithmetic, MetaDebug, MetaDelete, MetaGet, MetaNoop, MetaSet } from "./MetaRequest.js"
+import { BinaryKey, Exptime, Flags, Key, U64, Value } from "./Primitives.js"
 
 const Keys = Schema.NonEmptyArray(Key)
 const noreply = Schema.Boolean
@@ -40,10 +41,11 @@ export type StorageCommand = typeof StorageCommand.Type
 
 /**
  * A storage command whose value exceeds the item size limit. Its data was discarded unread; memcached
- * replies `SERVER_ERROR object too large for cache` and, for `set`, also drops the key's old value so
- * that a stale value does not outlive a failed overwrite.
+ * replies `SERVER_ERROR object too large for cache` and, for `set` (and every `ms`), also drops the
+ * key's old value so that a stale value does not outlive a failed overwrite. The key may be an `ms`
+ * binary key.
  */
-export const TooLarge = Schema.TaggedStruct("TooLarge", { command: StorageCommand, key: Key, noreply })
+export const TooLarge = Schema.TaggedStruct("TooLarge", { command: StorageCommand, key: BinaryKey, noreply })
 
 /** `delete <key>`. */
 export const Delete = Schema.TaggedStruct("Delete", { key: Key, noreply })
@@ -94,13 +96,19 @@ export const Request = Schema.Union(
   CacheMemlimit,
   Quit,
   Shutdown,
-  Stats
+  Stats,
+  MetaGet,
+  MetaSet,
+  MetaDelete,
+  MetaArithmetic,
+  MetaNoop,
+  MetaDebug
 )
 /** @see Request */
 export type Request = typeof Request.Type
 
-/** Requests that carry a value to store. */
-export type Storage = Extract<Request, { readonly value: Value }>
+/** Text-protocol requests that carry a value to store. */
+export type Storage = Extract<Request, { readonly _tag: "Set" | "Add" | "Replace" | "Append" | "Prepend" | "Cas" }>
 
 /** Requests that read items by key. */
 export type Retrieval = Extract<Request, { readonly keys: ReadonlyArray<Key> }>

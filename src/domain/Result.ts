@@ -6,6 +6,7 @@
  * @module
  */
 import { Schema } from "effect"
+import { MetaDebugMiss, MetaDebugReply, MetaNoopReply, MetaReply } from "./MetaResult.js"
 import { CasUnique, Flags, Key, U64, Value } from "./Primitives.js"
 
 /** One item found by a retrieval. Store items may be passed as hits directly: they have these fields. */
@@ -78,7 +79,11 @@ export const Result = Schema.Union(
   NotEnabled,
   MemlimitRejected,
   Close,
-  Silent
+  Silent,
+  MetaReply,
+  MetaDebugReply,
+  MetaDebugMiss,
+  MetaNoopReply
 )
 /** @see Result */
 export type Result = typeof Result.Type
@@ -95,7 +100,9 @@ export const results = {
   statsReset: StatsReset.make({}),
   unknownCommand: UnknownCommand.make({}),
   close: Close.make({}),
-  silent: Silent.make({})
+  silent: Silent.make({}),
+  metaDebugMiss: MetaDebugMiss.make({}),
+  metaNoop: MetaNoopReply.make({})
 } as const
 
 /** memcached's reply to a malformed command line. */
@@ -127,7 +134,11 @@ const resultTags: Record<Result["_tag"], true> = {
   NotEnabled: true,
   MemlimitRejected: true,
   Close: true,
-  Silent: true
+  Silent: true,
+  MetaReply: true,
+  MetaDebugReply: true,
+  MetaDebugMiss: true,
+  MetaNoopReply: true
 }
 
 /** Whether a value is a result (as opposed to a request: their tags are disjoint). */

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Result } from "../domain/Result.js"
+import { encodeMetaDebugReply, encodeMetaReply } from "./MetaReplyEncoder.js"
 import type { ReplyBuffer } from "./ReplyBuffer.js"
 
 type Fixed = Extract<Result, { readonly _tag: keyof typeof fixedLines }>
@@ -20,7 +21,9 @@ const fixedLines = {
   StatsReset: Buffer.from("RESET\r\n"),
   UnknownCommand: Buffer.from("ERROR\r\n"),
   Close: Buffer.alloc(0),
-  Silent: Buffer.alloc(0)
+  Silent: Buffer.alloc(0),
+  MetaDebugMiss: Buffer.from("EN\r\n"),
+  MetaNoopReply: Buffer.from("MN\r\n")
 } as const
 
 const END = Buffer.from("END\r\n")
@@ -74,6 +77,10 @@ export const encodeReply = (result: Result, out: ReplyBuffer): void => {
       return out.latin1(`ERROR: ${result.feature} not enabled\r\n`)
     case "MemlimitRejected":
       return out.bytes(result.reason === "too_small" ? memlimitTooSmall : memlimitNotBytes)
+    case "MetaReply":
+      return encodeMetaReply(result, out)
+    case "MetaDebugReply":
+      return encodeMetaDebugReply(result, out)
     default:
       return out.bytes(fixedLines[(result satisfies Fixed)._tag])
   }

@@ -4,7 +4,9 @@
  *
  * @module
  */
+import { type FlaggedMetaRequest, metaTokenFields, type MetaTokenFlag } from "../domain/MetaRequest.js"
 import type { Request } from "../domain/Request.js"
+import { encodeBase64Key } from "./Base64Key.js"
 
 const line = (...tokens: ReadonlyArray<string | number | bigint>): string => tokens.join(" ") + "\r\n"
 const quiet = (noreply: boolean) => (noreply ? ["noreply"] : [])
@@ -60,5 +62,37 @@ export const encodeRequest = (request: Request): Buffer => {
       return Buffer.from("shutdown\r\n")
     case "Stats":
       return Buffer.from(line("stats", ...request.args), "latin1")
+    case "MetaGet":
+    case "MetaDelete":
+    case "MetaArithmetic":
+      return Buffer.from(line(metaCommands[request._tag], ...metaWords(request)), "latin1")
+    case "MetaSet": {
+      const [key, ...flags] = metaWords(request)
+      const head = line("ms", key!, request.value.length, ...flags)
+      return Buffer.concat([Buffer.from(head, "latin1"), request.value, Buffer.from("\r\n")])
+    }
+    case "MetaNoop":
+      return Buffer.from("mn\r\n")
+    case "MetaDebug":
+      return Buffer.from(
+        request.base64 ? line("me", encodeBase64Key(request.key), "b") : line("me", request.key),
+        "latin1"
+      )
   }
 }
+
+const metaCommands = { MetaGet: "mg", MetaSet: "ms", MetaDelete: "md", MetaArithmetic: "ma" } as const
+
+/** The token sent for a flag whose value the command does not keep: any valid token decodes alike. */
+const placeholders: Record<MetaTokenFlag, string> = { O: "", N: "0", T: "0", R: "0", F: "0", C: "0", M: "S", J: "0", D: "0" }
+
+/** The key (base64-encoded if the request says so) and the flag words of a meta request. */
+const metaWords = (request: FlaggedMetaRequest): Array<string> => [
+  request.base64 ? encodeBase64Key(request.key) : request.key,
+  ...request.flags.map((flag) => {
+    const field = metaTokenFields[flag as MetaTokenFlag] as string | undefined
+    if (field === undefined) return flag
+    const value = (request as Readonly<Record<string, unknown>>)[field]
+    return flag + (value === undefined ? placeholders[flag as MetaTokenFlag] : String(value))
+  })
+]

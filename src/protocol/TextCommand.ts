@@ -4,7 +4,8 @@
  * Dispatch and token-count checks follow memcached's `process_command_ascii`; the fields of each
  * command are decoded by a Schema built from the domain request's own fields with the token codecs
  * swapped in, so the wire form and the domain form cannot drift apart. A decode failure becomes the
- * exact CLIENT_ERROR memcached sends; its details are only built on that (rare) path.
+ * exact CLIENT_ERROR memcached sends; its details are only built on that (rare) path. Meta-protocol
+ * lines (mg, ms, ...) are handed to {@link decodeMeta}.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import * as Req from "../domain/Request.js"
 import type { Request, StorageCommand } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
+import { decodeMeta, type DiscardData, type MetaSetHeader } from "./MetaCommand.js"
 import { ExptimeToken, FlagsToken, LengthToken, U64Token } from "./Tokens.js"
 
 /** The header of a storage command, waiting for its data block. */
@@ -28,8 +30,11 @@ export interface StorageHeader {
   readonly noreply: boolean
 }
 
-/** What one command line decodes to: a request, a storage header awaiting data, or a reply to send. */
-export type Decoded = Request | StorageHeader | Result
+/**
+ * What one command line decodes to: a request, a storage header awaiting data (text or meta), data to
+ * discard before a reply, or a reply to send.
+ */
+export type Decoded = Request | StorageHeader | MetaSetHeader | DiscardData | Result
 
 /** memcached's tokenizer keeps at most this many tokens (plus a terminator) for non-get commands. */
 const MAX_TOKENS = 24
@@ -231,7 +236,16 @@ export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
       return { _tag: "Shutdown" }
     case "stats":
       return { _tag: "Stats", args: tokens.slice(1, ntokens - 1) }
+    case "mg":
+    case "ms":
+    case "md":
+    case "ma":
+    case "mn":
+    case "me":
+      return decodeMeta(tokens)
     default:
+      // memcached answers any other two-letter m... command with ERROR, even one that looks like HTTP.
+      if (command.length === 2 && command[0] === "m") return Res.results.unknownCommand
       // memcached hangs up on what looks like an HTTP request line.
       return tokens[ntokens - 2]!.startsWith("HTTP/") ? Res.results.close : Res.results.unknownCommand
   }

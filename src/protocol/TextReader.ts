@@ -8,6 +8,7 @@ import { itemSize } from "../domain/ItemSize.js"
 import type { Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
+import { completeMetaSet, type MetaSetHeader } from "./MetaCommand.js"
 import { completeStorage, decodeLine, type StorageHeader } from "./TextCommand.js"
 import { TextFramer } from "./TextFramer.js"
 
@@ -22,9 +23,10 @@ export interface ReaderLimits {
 /** Reads requests from one connection's bytes. */
 export class TextReader {
   private readonly framer = new TextFramer()
-  private header: StorageHeader | null = null
+  private header: StorageHeader | MetaSetHeader | null = null
   private swallowing = 0
-  private tooLarge: Request | null = null
+  /** What to yield once the data being swallowed is gone. */
+  private afterSwallow: Request | Result | null = null
   private closed = false
 
   constructor(private readonly limits: ReaderLimits) {}
@@ -48,11 +50,11 @@ export class TextReader {
     for (;;) {
       if (this.closed) return undefined
       if (this.swallowing > 0) {
-        // memcached answers a too-large store only once its data has been read and discarded.
+        // memcached answers a refused store only once its data has been read and discarded.
         if (!framer.skipBlock(this.swallowing)) return undefined
         this.swallowing = 0
-        const rejected = this.tooLarge!
-        this.tooLarge = null
+        const rejected = this.afterSwallow!
+        this.afterSwallow = null
         return rejected
       }
       const header = this.header
@@ -60,8 +62,13 @@ export class TextReader {
         const status = framer.readBlock(header.bytes)
         if (status === "more") return undefined
         this.header = null
-        if (status === "bad-chunk") return header.noreply ? Res.results.silent : badDataChunk
-        return completeStorage(header, framer.blockOwned ? framer.block : copy(framer.block))
+        const value = status === "block" ? (framer.blockOwned ? framer.block : copy(framer.block)) : undefined
+        if (header._tag === "MetaSetHeader") {
+          // memcached sends a meta set's errors even in quiet mode.
+          return value === undefined ? badDataChunk : completeMetaSet(header, value)
+        }
+        if (value === undefined) return header.noreply ? Res.results.silent : badDataChunk
+        return completeStorage(header, value)
       }
       const status = framer.nextLine()
       if (status === "more") return undefined
@@ -70,16 +77,41 @@ export class TextReader {
         return Res.results.close
       }
       const decoded = decodeLine(framer.tokens)
-      if (decoded._tag === "Close") this.closed = true
-      if (decoded._tag !== "StorageHeader") return decoded
-      if (itemSize(decoded.key.length, decoded.flags, decoded.bytes) > this.limits.maxItemSize) {
-        // The data is discarded as it arrives, so a huge value costs no memory.
-        this.swallowing = decoded.bytes + 2
-        this.tooLarge = { _tag: "TooLarge", command: decoded.command, key: decoded.key, noreply: decoded.noreply }
-        continue
+      switch (decoded._tag) {
+        case "StorageHeader":
+          if (itemSize(decoded.key.length, decoded.flags, decoded.bytes) > this.limits.maxItemSize) {
+            // The data is discarded as it arrives, so a huge value costs no memory.
+            this.swallow(decoded.bytes, { _tag: "TooLarge", command: decoded.command, key: decoded.key, noreply: decoded.noreply })
+            continue
+          }
+          this.header = decoded
+          continue
+        case "MetaSetHeader": {
+          const { key, clientFlags } = decoded.request
+          if (itemSize(key.length, clientFlags, decoded.bytes) > this.limits.maxItemSize) {
+            // An ms too large for the cache removes the old item whatever its mode, as a set does.
+            this.swallow(decoded.bytes, { _tag: "TooLarge", command: "set", key, noreply: false })
+            continue
+          }
+          this.header = decoded
+          continue
+        }
+        case "DiscardData":
+          this.swallow(decoded.bytes, decoded.reply)
+          continue
+        case "Close":
+          this.closed = true
+          return decoded
+        default:
+          return decoded
       }
-      this.header = decoded
     }
+  }
+
+  /** Discards the next `bytes` bytes of data and their CRLF, then yields `then`. */
+  private swallow(bytes: number, then: Request | Result): void {
+    this.swallowing = bytes + 2
+    this.afterSwallow = then
   }
 }
 

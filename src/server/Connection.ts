@@ -161,6 +161,10 @@ export const serveConnection = (socket: net.Socket) =>
           case "Shutdown":
             push(undefined, shutdownDisabled)
             break
+          case "MetaNoop":
+            // Replies go out in request order at the end of every read, so MN follows all before it.
+            push(undefined, Res.results.metaNoop)
+            break
           case "Stats":
             // Statistics must see every request before them on this connection: run those first.
             statsArgs = next.args

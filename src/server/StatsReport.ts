@@ -36,6 +36,7 @@ export const generalStats = (
     ["cmd_set", store.cmd_set],
     ["cmd_flush", server.cmdFlush],
     ["cmd_touch", store.cmd_touch],
+    ["cmd_meta", store.cmd_meta],
     ["get_hits", store.get_hits],
     ["get_misses", store.get_misses],
     ["get_expired", store.get_expired],

@@ -27,7 +27,9 @@ export const Bit = {
   /** Marked stale by a meta invalidation. */
   Stale: 8,
   /** A meta client has been handed the win token for it. */
-  WinSent: 16
+  WinSent: 16,
+  /** Stored through a base64 (binary) meta key: meta replies show the key base64-encoded. */
+  BinaryKey: 32
 } as const
 
 /** The record length for a key and value, 8-aligned. */
@@ -39,21 +41,24 @@ export interface RecordFields {
   readonly flags: number
   readonly exptime: number
   readonly time: number
+  readonly atime: number
   readonly cas: number
   readonly sizeClass: number
+  /** Bits besides Live. */
+  readonly bits: number
 }
 
 /** Writes a record's header and key at `off`; the caller writes the value at {@link valueStart}. */
 export const writeHeader = (buf: Buffer, off: number, key: string, valueLength: number, fields: RecordFields): void => {
   buf.writeUInt32LE(valueLength, off)
   buf[off + 4] = key.length
-  buf[off + 5] = Bit.Live
+  buf[off + 5] = Bit.Live | fields.bits
   buf[off + 6] = fields.sizeClass
   buf[off + 7] = 0
   buf.writeUInt32LE(fields.flags, off + 8)
   buf.writeUInt32LE(fields.exptime, off + 12)
   buf.writeUInt32LE(fields.time, off + 16)
-  buf.writeUInt32LE(fields.time, off + 20)
+  buf.writeUInt32LE(fields.atime, off + 20)
   buf.writeDoubleLE(fields.cas, off + 24)
   const keyStart = off + HEADER
   for (let i = 0; i < key.length; i++) buf[keyStart + i] = key.charCodeAt(i)
@@ -91,6 +96,8 @@ export const accessTime = (buf: Buffer, off: number): number => buf.readUInt32LE
 export const setAccessTime = (buf: Buffer, off: number, value: number): void => void buf.writeUInt32LE(value, off + 20)
 /** CAS unique. */
 export const cas = (buf: Buffer, off: number): number => buf.readDoubleLE(off + 24)
+/** Sets the CAS unique. */
+export const setCas = (buf: Buffer, off: number, value: number): void => void buf.writeDoubleLE(value, off + 24)
 /** Where the key starts. */
 export const keyStart = (off: number): number => off + HEADER
 /** Where the value starts. */

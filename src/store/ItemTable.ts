@@ -22,6 +22,8 @@ import * as R from "./ItemRecord.js"
 import { type Cleaner, type Segment, SegmentLog, SPAN } from "./SegmentLog.js"
 import { classOf } from "./SizeClasses.js"
 import { ClassStats } from "./ClassStats.js"
+import { Item } from "./Item.js"
+import { executeMeta } from "./MetaCommands.js"
 import { StoreCounters } from "./StoreCounters.js"
 
 const nonNumeric = Res.ClientError.make({ message: "cannot increment or decrement non-numeric value" })
@@ -31,9 +33,15 @@ const outOfMemory = Res.ServerError.make({ message: "out of memory storing objec
 /** memcached stores values above this size in chunks and refuses to do arithmetic on them. */
 const LARGEST_NUMERIC_ITEM = 512 * 1024
 
-const MISS = 0
-const EXPIRED = 1
-const FLUSHED = 2
+/** Why the last lookup found nothing: no item, an expired one, a flushed one. */
+export const MISS = 0
+/** @see MISS */
+export const EXPIRED = 1
+/** @see MISS */
+export const FLUSHED = 2
+
+/** Record bits an Item carries (the rest belong to the store). */
+const ITEM_MARKERS = R.Bit.Fetched | R.Bit.Stale | R.Bit.WinSent | R.Bit.BinaryKey
 
 /** Settings a table needs. */
 export interface ItemTableOptions {
@@ -64,14 +72,16 @@ export class ItemTable implements Cleaner {
   readonly classStats = new ClassStats()
   /** memcached's `oldest_live`: items last stored at or before it are dead once it has passed; 0 = none. */
   private flushedUpTo = 0
-  private missReason = MISS
+  /** Why the last lookup missed ({@link MISS}, {@link EXPIRED} or {@link FLUSHED}). */
+  missReason = MISS
   private now = 0
   private sweepSegment: Segment | undefined
   private sweepGeneration = 0
   private sweepOffset = 0
   private sweepPosition = 0
 
-  private readonly options: Required<ItemTableOptions>
+  /** The table's settings. */
+  readonly options: Required<ItemTableOptions>
 
   constructor(options: ItemTableOptions) {
     this.options = { evict: true, shareOf: (limit) => limit, ...options }
@@ -111,7 +121,7 @@ export class ItemTable implements Cleaner {
   }
 
   /** The live record under `key`, or -1; a dead one is removed, and `missReason` says why. */
-  private lookup(key: string, hash: number, now: number): number {
+  private find(key: string, hash: number, now: number): number {
     const ref = this.index.get(key, hash)
     if (ref < 0) {
       this.missReason = MISS
@@ -125,14 +135,14 @@ export class ItemTable implements Cleaner {
         this.counters.expired_unfetched++
         this.classStats.table.expired_unfetched[cls]!++
       }
-      this.unlink(ref, hash)
+      this.unlink0(ref, hash)
       this.counters.reclaimed++
       this.classStats.table.reclaimed[cls]!++
       this.missReason = EXPIRED
       return -1
     }
     if (this.isFlushed(buf, off, now)) {
-      this.unlink(ref, hash)
+      this.unlink0(ref, hash)
       this.missReason = FLUSHED
       return -1
     }
@@ -144,7 +154,7 @@ export class ItemTable implements Cleaner {
   }
 
   /** Removes a live record: from the index, the statistics and its segment. */
-  private unlink(ref: number, hash: number): void {
+  private unlink0(ref: number, hash: number): void {
     const buf = this.log.buffer(ref)
     const off = this.log.offset(ref)
     const length = R.length(buf, off)
@@ -174,8 +184,8 @@ export class ItemTable implements Cleaner {
 
   /**
    * Writes a new record for `key` and makes it the key's item, replacing whatever is current (looked
-   * up again: making room may have moved or evicted it). Returns false when memory is full under -M.
-   * `isNew`: counts in total_items (not an in-place update).
+   * up again: making room may have moved or evicted it). Returns the record, or -1 when memory is
+   * full under -M. `isNew`: counts in total_items (not an in-place update).
    */
   private write(
     key: string,
@@ -185,8 +195,11 @@ export class ItemTable implements Cleaner {
     value: Uint8Array,
     suffix: Uint8Array | undefined,
     now: number,
-    isNew = true
-  ): boolean {
+    isNew = true,
+    cas = this.options.cas.next(),
+    atime = now,
+    bits = 0
+  ): number {
     const valueLength = value.length + (suffix === undefined ? 0 : suffix.length)
     const length = R.recordLength(key.length, valueLength)
     const size = itemSize(key.length, flags, valueLength)
@@ -195,28 +208,22 @@ export class ItemTable implements Cleaner {
     if (ref < 0) {
       this.counters.outofmemory++
       this.classStats.table.outofmemory[sizeClass]!++
-      return false
+      return -1
     }
     const buf = this.log.buffer(ref)
     const off = this.log.offset(ref)
-    R.writeHeader(buf, off, key, valueLength, {
-      flags,
-      exptime,
-      time: now,
-      cas: this.options.cas.next(),
-      sizeClass
-    })
+    R.writeHeader(buf, off, key, valueLength, { flags, exptime, time: now, atime, cas, sizeClass, bits })
     const start = R.valueStart(buf, off)
     buf.set(value, start)
     if (suffix !== undefined) buf.set(suffix, start + value.length)
     const previous = this.index.get(key, hash)
-    if (previous >= 0) this.unlink(previous, hash)
+    if (previous >= 0) this.unlink0(previous, hash)
     this.index.set(key, hash, ref)
     this.counters.curr_items++
     if (isNew) this.counters.total_items++
     this.counters.bytes += length
     this.classStats.add(sizeClass, size, 1)
-    return true
+    return ref
   }
 
   /** The item at `ref` as a reply's hit. Values in shared segments are copied: segments get reused. */
@@ -265,19 +272,19 @@ export class ItemTable implements Cleaner {
         if (request.command === "set") {
           const hash = hashKey(request.key)
           const old = this.index.get(request.key, hash)
-          if (old >= 0) this.unlink(old, hash)
+          if (old >= 0) this.unlink0(old, hash)
         }
         return tooLarge
       }
       case "Delete": {
         const hash = hashKey(request.key)
-        const ref = this.lookup(request.key, hash, now)
+        const ref = this.find(request.key, hash, now)
         if (ref < 0) {
           this.counters.delete_misses++
           return Res.results.notFound
         }
         this.classStats.table.delete_hits[this.classAt(ref)]!++
-        this.unlink(ref, hash)
+        this.unlink0(ref, hash)
         this.counters.delete_hits++
         return Res.results.deleted
       }
@@ -286,12 +293,16 @@ export class ItemTable implements Cleaner {
         return this.arithmetic(request.key, request._tag === "Incr", request.delta, now)
       case "Touch": {
         this.counters.cmd_touch++
-        const ref = this.lookup(request.key, hashKey(request.key), now)
+        const ref = this.find(request.key, hashKey(request.key), now)
         if (ref < 0) {
           this.counters.touch_misses++
           return Res.results.notFound
         }
-        R.setExptime(this.log.buffer(ref), this.log.offset(ref), resolveExptime(request.exptime, now))
+        const buf = this.log.buffer(ref)
+        const off = this.log.offset(ref)
+        R.setExptime(buf, off, resolveExptime(request.exptime, now))
+        R.setBits(buf, off, R.Bit.Fetched | R.Bit.Accessed)
+        R.setAccessTime(buf, off, now)
         this.counters.touch_hits++
         this.classStats.table.touch_hits[this.classAt(ref)]!++
         return Res.results.touched
@@ -303,7 +314,7 @@ export class ItemTable implements Cleaner {
         this.setMemoryLimit(this.options.shareOf(request.megabytes * 1024 * 1024))
         return Res.results.ok
       default:
-        return Res.results.unknownCommand
+        return executeMeta(this, request, now)
     }
   }
 
@@ -318,7 +329,7 @@ export class ItemTable implements Cleaner {
     const touching = request._tag === "Gat" || request._tag === "Gats"
     if (touching) counters.cmd_touch++
     else counters.cmd_get++
-    const ref = this.lookup(key, hashKey(key), now)
+    const ref = this.find(key, hashKey(key), now)
     if (ref < 0) {
       if (this.missReason === EXPIRED) counters.get_expired++
       else if (this.missReason === FLUSHED) counters.get_flushed++
@@ -353,7 +364,7 @@ export class ItemTable implements Cleaner {
     // Per class, memcached counts the attempt under the class of the item the command carries.
     this.classStats.table.cmd_set[classOf(itemSize(key.length, request.flags, request.value.length))]!++
     const hash = hashKey(key)
-    const old = this.lookup(key, hash, now)
+    const old = this.find(key, hash, now)
     switch (request._tag) {
       case "Set":
         break
@@ -383,7 +394,7 @@ export class ItemTable implements Cleaner {
         const stored = request._tag === "Append"
           ? this.write(key, hash, flags, exptime, oldValue, request.value, now)
           : this.write(key, hash, flags, exptime, request.value, oldValue, now)
-        return stored ? Res.results.stored : outOfMemory
+        return stored >= 0 ? Res.results.stored : outOfMemory
       }
       case "Cas":
         if (old < 0) {
@@ -400,7 +411,7 @@ export class ItemTable implements Cleaner {
         break
     }
     const exptime = resolveExptime(request.exptime, now)
-    return this.write(key, hash, request.flags, exptime, request.value, undefined, now)
+    return this.write(key, hash, request.flags, exptime, request.value, undefined, now) >= 0
       ? Res.results.stored
       : outOfMemory
   }
@@ -408,7 +419,7 @@ export class ItemTable implements Cleaner {
   private arithmetic(key: string, incr: boolean, delta: bigint, now: number): Result {
     const counters = this.counters
     const hash = hashKey(key)
-    const ref = this.lookup(key, hash, now)
+    const ref = this.find(key, hash, now)
     if (ref < 0) {
       if (incr) counters.incr_misses++
       else counters.decr_misses++
@@ -424,24 +435,92 @@ export class ItemTable implements Cleaner {
       ? undefined
       : parseCounter(buf.subarray(start, start + length))
     if (current === undefined) return nonNumeric
-    const next = incr ? (current + delta) & U64_MAX : delta > current ? 0n : current - delta
+    const next = applyDelta(current, incr, delta)
     if (incr) counters.incr_hits++
     else counters.decr_hits++
     ;(incr ? this.classStats.table.incr_hits : this.classStats.table.decr_hits)[R.sizeClass(buf, off)]!++
-    // memcached rewrites a number that fits in place, padded with spaces to the old length, with a
-    // new CAS unique; a longer one becomes a new item. (A dedicated record's bytes may be referenced
-    // by a reply still being written, so it is never rewritten.)
+    return this.rewriteCounter(key, hash, ref, next, now) >= 0 ? Res.counter(next) : outOfMemory
+  }
+
+  /**
+   * Writes `next` as the counter at `ref`, with a new CAS unique. memcached rewrites a number that fits
+   * in place, padded with spaces to the old length (the item keeps its access time and markers); a
+   * longer one becomes a new item. (A dedicated record's bytes may be referenced by a reply still being
+   * written, so it is never rewritten: it is replaced, keeping its markers.) Returns the record.
+   */
+  private rewriteCounter(key: string, hash: number, ref: number, next: bigint, now: number): number {
+    const segment = this.log.segment(ref)
+    const buf = segment.buf
+    const off = this.log.offset(ref)
+    const start = R.valueStart(buf, off)
+    const length = R.valueLength(buf, off)
     const digits = next.toString()
-    if (digits.length <= length && !segment.dedicated) {
+    const fits = digits.length <= length
+    if (fits && !segment.dedicated) {
       buf.write(digits.padEnd(length, " "), start, "latin1")
-      buf.writeDoubleLE(this.options.cas.next(), off + 24)
+      R.setCas(buf, off, this.options.cas.next())
       R.setTime(buf, off, now)
-      return Res.counter(next)
+      return ref
     }
-    const value = Buffer.from(digits.length <= length ? digits.padEnd(length, " ") : digits, "latin1")
-    return this.write(key, hash, flags, R.exptime(buf, off), value, undefined, now, digits.length > length)
-      ? Res.counter(next)
-      : outOfMemory
+    const value = Buffer.from(fits ? digits.padEnd(length, " ") : digits, "latin1")
+    const atime = fits ? R.accessTime(buf, off) : now
+    const bits = fits ? R.bits(buf, off) & ITEM_MARKERS : 0
+    return this.write(key, hash, R.flags(buf, off), R.exptime(buf, off), value, undefined, now, !fits, this.options.cas.next(), atime, bits)
+  }
+
+  // ---- The meta commands' view (src/store/MetaCommands.ts): detached Items in and out.
+
+  /** The live item under `key` as a detached copy, or undefined (`missReason` says why). */
+  lookup(key: string, now: number): Item | undefined {
+    const ref = this.find(key, hashKey(key), now)
+    return ref < 0 ? undefined : this.itemAt(ref)
+  }
+
+  private itemAt(ref: number): Item {
+    const buf = this.log.buffer(ref)
+    const off = this.log.offset(ref)
+    const keyStart = R.keyStart(off)
+    const key = buf.toString("latin1", keyStart, keyStart + R.keyLength(buf, off))
+    const item = new Item(key, R.flags(buf, off), R.exptime(buf, off), R.cas(buf, off), this.hit(key, ref).value, R.time(buf, off))
+    item.atime = R.accessTime(buf, off)
+    item.markers = R.bits(buf, off) & ITEM_MARKERS
+    item.ref = ref
+    return item
+  }
+
+  /**
+   * Stores `item` as its key's item (replacing whatever is current) and sets its `ref`; false when
+   * memory is full under -M. `isNew`: counts in total_items.
+   */
+  link(item: Item, isNew = true): boolean {
+    const hash = hashKey(item.key)
+    const ref = this.write(item.key, hash, item.flags, item.exptime, item.value, undefined, item.time, isNew, item.cas, item.atime, item.markers)
+    item.ref = ref
+    return ref >= 0
+  }
+
+  /** Removes a looked-up item. */
+  unlink(item: Item): void {
+    this.unlink0(item.ref, hashKey(item.key))
+  }
+
+  /** Saves a looked-up item's expiry, times and markers (and CAS unique) to its record. */
+  writeBack(item: Item): void {
+    const buf = this.log.buffer(item.ref)
+    const off = this.log.offset(item.ref)
+    R.setExptime(buf, off, item.exptime)
+    R.setTime(buf, off, item.time)
+    R.setAccessTime(buf, off, item.atime)
+    R.setCas(buf, off, item.cas)
+    R.clearBits(buf, off, ITEM_MARKERS)
+    // A meta command that handled the item counts as a read for the eviction clock.
+    R.setBits(buf, off, item.markers | R.Bit.Accessed)
+  }
+
+  /** Writes `next` as a looked-up counter's value (see rewriteCounter); returns the item as stored. */
+  storeCounter(item: Item, next: bigint, now: number): Item | undefined {
+    const ref = this.rewriteCounter(item.key, hashKey(item.key), item.ref, next, now)
+    return ref < 0 ? undefined : this.itemAt(ref)
   }
 
   private flush(delay: number, now: number): void {
@@ -568,13 +647,31 @@ export class ItemTable implements Cleaner {
       if ((R.bits(buf, off) & R.Bit.Live) !== 0 && this.isDead(buf, off, now)) {
         const keyStart = R.keyStart(off)
         this.classStats.table.crawler_reclaimed[R.sizeClass(buf, off)]!++
-        this.unlink(segment.id * SPAN + off, hashBytes(buf, keyStart, keyStart + R.keyLength(buf, off)))
+        this.unlink0(segment.id * SPAN + off, hashBytes(buf, keyStart, keyStart + R.keyLength(buf, off)))
         this.counters.crawler_reclaimed++
         removed++
       }
     }
     return removed
   }
+}
+
+/** incr/decr on unsigned 64-bit: incr wraps at 2^64, decr stops at 0. */
+export const applyDelta = (current: bigint, incr: boolean, delta: bigint): bigint =>
+  incr ? (current + delta) & U64_MAX : delta > current ? 0n : current - delta
+
+/** Whether memcached would try to read an item as a number: not empty, not stored in chunks. */
+export const mayBeCounter = (item: Item): boolean => item.value.length > 0 && item.size <= LARGEST_NUMERIC_ITEM
+
+/** An item's value as incr/decr read it, or undefined if it is not a number. */
+export const counterOf = (item: Item): bigint | undefined => (mayBeCounter(item) ? parseCounter(item.value) : undefined)
+
+/** Concatenates two values into a buffer of their own (append/prepend). */
+export const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  const out = Buffer.allocUnsafeSlow(a.length + b.length)
+  out.set(a, 0)
+  out.set(b, a.length)
+  return out
 }
 
 /** The record's item size as memcached measures it (see ItemSize). */

@@ -10,6 +10,7 @@ export const counterNames = [
   "cmd_get",
   "cmd_set",
   "cmd_touch",
+  "cmd_meta",
   "get_hits",
   "get_misses",
   "get_expired",
@@ -57,6 +58,7 @@ export class StoreCounters {
   cmd_get = 0
   cmd_set = 0
   cmd_touch = 0
+  cmd_meta = 0
   get_hits = 0
   get_misses = 0
   get_expired = 0

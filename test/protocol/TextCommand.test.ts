@@ -76,8 +76,12 @@ describe("TextCommand.decodeLine", () => {
   })
 
   it("answers ERROR to unknown, short, empty and over-long commands, and hangs up on HTTP", () => {
-    for (const line of ["", "x", "GET k", "foo bar", "mg k v"]) expect(decode(line)._tag, line).toBe("UnknownCommand")
+    for (const line of ["", "x", "GET k", "foo bar", "mx k v", "MG k v", "mgx k"]) {
+      expect(decode(line)._tag, line).toBe("UnknownCommand")
+    }
     expect(decode("set k 0 0 1" + " x".repeat(30))._tag).toBe("UnknownCommand")
     expect(decode("GET / HTTP/1.1")._tag).toBe("Close")
+    // A two-letter m command is memcached's meta namespace: unknown ones are ERROR, never a hang-up.
+    expect(decode("mx / HTTP/1.1")._tag).toBe("UnknownCommand")
   })
 })

@@ -34,7 +34,8 @@ const readChunks = (chunks: ReadonlyArray<Buffer>, limit = maxItemSize): Array<I
 const everyRequestTag: Record<Req.Request["_tag"], true> = {
   Get: true, Gets: true, Gat: true, Gats: true, Set: true, Add: true, Replace: true, Append: true, Prepend: true,
   Cas: true, TooLarge: true, Delete: true, Incr: true, Decr: true, Touch: true, FlushAll: true, Version: true,
-  Verbosity: true, CacheMemlimit: true, Quit: true, Shutdown: true, Stats: true
+  Verbosity: true, CacheMemlimit: true, Quit: true, Shutdown: true, Stats: true, MetaGet: true, MetaSet: true,
+  MetaDelete: true, MetaArithmetic: true, MetaNoop: true, MetaDebug: true
 }
 const requestTags = new Set<string>(Object.keys(everyRequestTag))
 const isRequestOrResult = Schema.is(Schema.Union(Req.Request, Res.Result))

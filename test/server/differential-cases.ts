@@ -31,7 +31,7 @@ const rng = (seed: number) => () => {
 }
 
 /** Splits `s` into pieces of 1..maxLen bytes, deterministically. */
-const randomSplit = (s: string, seed: number, maxLen: number): Array<string> => {
+export const randomSplit = (s: string, seed: number, maxLen: number): Array<string> => {
   const next = rng(seed)
   const parts: Array<string> = []
   for (let i = 0; i < s.length; ) {

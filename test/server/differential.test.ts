@@ -1,12 +1,14 @@
 /**
  * Differential tests: the same scripted sessions against effcached (dist/main.js) and a real
- * memcached 1.6.18; the replies must be byte-identical once CAS uniques are normalised.
- * The cases live in ./differential-cases.ts. Build first (`npm run build`).
+ * memcached 1.6.18; the replies must be byte-identical once CAS uniques are normalised (and, for the
+ * meta protocol, clock readings allowed a second's difference). The cases live in
+ * ./differential-cases.ts and ./meta-differential-cases.ts. Build first (`npm run build`).
  */
 import { describe, expect, it } from "vitest"
 import { memcachedPath, requireTool, startEffcached, startMemcached, useServer } from "../support/servers.js"
-import { exchange, normaliseCas, type Script, session } from "../support/wire.js"
+import { exchange, normaliseCas, normaliseMeta, type Script, session } from "../support/wire.js"
 import { cases, type DiffCase } from "./differential-cases.js"
+import { metaCases } from "./meta-differential-cases.js"
 
 /** Everything the server sent until it closed; a timeout is reported in-band so the diff shows it. */
 const collect = async (port: number, script: Script, gapMs: number | undefined): Promise<string> => {
@@ -29,17 +31,40 @@ const runCase = (c: DiffCase, port: number, prefix: string): Promise<string> => 
   return collect(port, typeof script === "string" ? script + "quit\r\n" : withQuit(script), c.gapMs)
 }
 
+/** Text-protocol replies: identical once CAS uniques are normalised. */
+const sameText = (eff: string, mem: string): void => {
+  expect(normaliseCas(eff)).toBe(normaliseCas(mem))
+}
+
+/** Meta replies: identical once CAS uniques are numbered, with clock readings at most a second apart. */
+const sameMeta = (eff: string, mem: string): void => {
+  const e = normaliseMeta(eff)
+  const m = normaliseMeta(mem)
+  expect(e.text).toBe(m.text)
+  expect(e.clocks.length).toBe(m.clocks.length)
+  e.clocks.forEach((clock, i) => {
+    expect(Math.abs(clock - m.clocks[i]!), `clock reading #${i}: ${clock} vs ${m.clocks[i]}`).toBeLessThanOrEqual(1)
+  })
+}
+
+const suites = [
+  { title: "text", prefix: "d", cases, same: sameText },
+  { title: "meta", prefix: "m", cases: metaCases, same: sameMeta }
+]
+
 describe.runIf(requireTool("memcached", memcachedPath !== undefined))("differential: effcached vs memcached 1.6.18", () => {
   const eff = useServer(() => startEffcached())
   const mem = useServer(() => startMemcached())
 
-  cases.forEach((c, index) => {
-    it(`#${index} ${c.name}`, async () => {
-      const prefix = `d${index}_`
-      const [memReply, effReply] = await Promise.all([runCase(c, mem.port, prefix), runCase(c, eff.port, prefix)])
-      expect(normaliseCas(effReply)).toBe(normaliseCas(memReply))
+  for (const suite of suites) {
+    suite.cases.forEach((c, index) => {
+      it(`${suite.title} #${index} ${c.name}`, async () => {
+        const prefix = `${suite.prefix}${index}_`
+        const [memReply, effReply] = await Promise.all([runCase(c, mem.port, prefix), runCase(c, eff.port, prefix)])
+        suite.same(effReply, memReply)
+      })
     })
-  })
+  }
 })
 
 // memcached answers binary protocol when the first byte is 0x80; effcached has no binary protocol and

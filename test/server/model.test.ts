@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { modelKeys, modelSession } from "../support/arbitraries.js"
-import { CasMap, type Command, encodeCommand, Model, splitCas } from "../support/model.js"
+import { CasMap, type Command, encodeCommand, Model, sendsUnique, splitCas } from "../support/model.js"
 import { startEffcached, useServer } from "../support/servers.js"
 import { Connection } from "../support/wire.js"
 
@@ -45,7 +45,7 @@ const runSession = async (commands: ReadonlyArray<Command>): Promise<void> => {
     }
 
     for (const command of commands) {
-      if (command.op !== "cas") {
+      if (!sendsUnique(command)) {
         await step(command)
         continue
       }
@@ -98,6 +98,25 @@ describe("effcached against the reference model", () => {
         { op: "incr", key: "k2", delta: 1n, noreply: false },
         { op: "cas", key: "k0", flags: 1, exptime: 0, value: "x", noreply: false, unique: { kind: "fresh" } },
         { op: "cas", key: "k0", flags: 1, exptime: 0, value: "y", noreply: false, unique: { kind: "seen", index: 0 } }
+      ])
+    ))
+
+  it.effect("the recache flow: md I, the winning mg, Z for the rest, ms I with an older CAS, then a fresh value", () =>
+    Effect.promise(() =>
+      runSession([
+        { op: "ms", key: "k0", value: "v1", flags: ["c"], clientFlags: 0, exptime: 0, mode: "S", opaque: "", unique: { kind: "fresh" } },
+        { op: "md", key: "k0", flags: ["I", "k"], opaque: "", unique: { kind: "fresh" } },
+        { op: "mg", key: "k0", flags: ["v", "c", "h"], opaque: "" },
+        { op: "mg", key: "k0", flags: ["c", "h", "k"], opaque: "" },
+        // The unique seen first is the one before md I bumped it: older, so I stores a stale value.
+        { op: "ms", key: "k0", value: "v2", flags: ["I", "C", "c"], clientFlags: 0, exptime: 0, mode: "S", opaque: "", unique: { kind: "seen", index: 0 } },
+        { op: "mg", key: "k0", flags: ["v", "c"], opaque: "" },
+        { op: "ms", key: "k0", value: "v3", flags: ["C", "q"], clientFlags: 0, exptime: 0, mode: "S", opaque: "", unique: { kind: "fresh" } },
+        { op: "mg", key: "k1", flags: ["N", "s", "q", "O"], opaque: "x1" },
+        { op: "mg", key: "k1", flags: ["k", "q"], opaque: "" },
+        { op: "ma", key: "k2", flags: ["N", "J", "v", "q"], initial: 99n, delta: 1n, decr: false, opaque: "", unique: { kind: "fresh" } },
+        { op: "ma", key: "k2", flags: ["v", "c"], initial: 0n, delta: 1n, decr: false, opaque: "", unique: { kind: "fresh" } },
+        { op: "mn" }
       ])
     ))
 })

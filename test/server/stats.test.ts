@@ -8,6 +8,7 @@ const compared = [
   "cmd_set",
   "cmd_flush",
   "cmd_touch",
+  "cmd_meta",
   "get_hits",
   "get_misses",
   "get_expired",
@@ -69,7 +70,34 @@ const script = [
   "get gone\r\n",
   `set huge 0 0 ${2 * 1024 * 1024}\r\n${"h".repeat(2 * 1024 * 1024)}\r\n`,
   "set n 0 0 1\r\n5\r\n",
-  "get a\r\n"
+  "get a\r\n",
+  // The meta protocol counts in the same counters (cmd_meta counts me only).
+  "ms m1 1\r\nx\r\n",
+  "ms m1 1 ME\r\ny\r\n",
+  "ms m2 1 C1\r\nz\r\n",
+  "ms m1 1 C1\r\nz\r\n",
+  "ms m1 1 MA\r\nz\r\n",
+  "mg m1 v\r\n",
+  "mg nope v\r\n",
+  "mg m1 T100\r\n",
+  "mg nope T100\r\n",
+  "mg viv N30\r\n",
+  "mg m1 Z\r\n",
+  "md m1 I\r\n",
+  "md m1 C1\r\n",
+  "md m1\r\n",
+  "md m1\r\n",
+  "ma cnt N0\r\n",
+  "ma cnt\r\n",
+  "ma cnt MD\r\n",
+  "ma nope\r\n",
+  "ma nope MD\r\n",
+  "ma cnt C1\r\n",
+  "me cnt\r\n",
+  "me nope\r\n",
+  "me\r\n",
+  `ms big ${2 * 1024 * 1024}\r\n${"h".repeat(2 * 1024 * 1024)}\r\n`,
+  "mn\r\n"
 ].join("")
 
 describe.runIf(requireTool("memcached", memcachedPath !== undefined))("stats agree with memcached 1.6.18", () => {

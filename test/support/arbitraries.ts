@@ -5,6 +5,7 @@ import { Arbitrary, FastCheck as fc, Schema } from "effect"
 import type { Request } from "../../src/domain/Request.js"
 import * as Req from "../../src/domain/Request.js"
 import { encodeRequest } from "../../src/protocol/RequestEncoder.js"
+import { metaRequest } from "./metaArbitraries.js"
 import type { Command } from "./model.js"
 
 /** memcached's limit on a non-get command line that arrives without its newline (see TextFramer). */
@@ -64,10 +65,11 @@ export const isWireSafe = (request: Request): boolean => {
   return headerLine(encodeRequest(request)).length <= MAX_LINE
 }
 
-/** Any valid request a client can send (not TooLarge; Stats with a real group). */
+/** Any valid request a client can send (not TooLarge; Stats with a real group), text or meta. */
 export const request: fc.Arbitrary<Request> = fc
   .oneof(
     { weight: 20, arbitrary: Arbitrary.make(Plain) as fc.Arbitrary<Request> },
+    { weight: 8, arbitrary: metaRequest },
     { weight: 1, arbitrary: stats },
     { weight: 1, arbitrary: bigStore }
   )
@@ -109,6 +111,7 @@ export const tokenSoup: fc.Arbitrary<Uint8Array> = fc
     fc.constantFrom(
       "get", "gets", "gat", "gats", "bget", "set", "add", "replace", "append", "prepend", "cas", "incr", "decr",
       "delete", "touch", "flush_all", "version", "verbosity", "stats", "quit", "shutdown", "GET", "HTTP/1.1",
+      "mg", "ms", "md", "ma", "mn", "me", "mx", "v", "q", "k", "b", "O1", "T5", "N0", "C1", "MS", "MX", "D", "Zm9v",
       "noreply", "NOREPLY", "k", "key", "0", "1", "2", "3", "5", "-1", "+1", "00", "4294967296", "2147483645",
       "2147483647", "18446744073709551615", "18446744073709551616", "-9223372036854775808", "abc", "x".repeat(251),
       " ", " ", " ", " ", "\r\n", "\r\n", "\r\n", "\n", "\r", "\0", "\t"
@@ -125,7 +128,7 @@ export const oddArguments: fc.Arbitrary<Uint8Array> = fc
     fc.tuple(
       fc.constantFrom(
         "get", "gets", "gat", "gats", "set", "add", "cas", "incr", "decr", "delete", "touch", "flush_all",
-        "verbosity", "stats", "version"
+        "verbosity", "stats", "version", "mg", "ms", "md", "ma", "me"
       ),
       fc.array(
         fc.oneof(
@@ -205,6 +208,66 @@ const modelDelta = fc.oneof(
   fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })
 )
 
+/** Where a cas command (or a meta command's C flag) takes its unique from. */
+const casSource = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({ kind: "fresh" as const }) },
+  { weight: 2, arbitrary: fc.nat().map((index) => ({ kind: "seen" as const, index })) },
+  { weight: 1, arbitrary: fc.bigInt({ min: 1n << 62n, max: (1n << 64n) - 1n }).map((value) => ({ kind: "bogus" as const, value })) }
+)
+
+const opaque = fc.stringMatching(/^[a-z0-9]{0,8}$/)
+
+/** Meta commands of the model's subset: flags drawn from each command's, in any order. */
+const metaModelCommand: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant("mg" as const),
+      key: fc.constantFrom(...modelKeys),
+      flags: fc.shuffledSubarray(["v", "s", "f", "k", "c", "h", "q", "O", "u", "N"] as const),
+      opaque
+    })
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant("ms" as const),
+      key: fc.constantFrom(...modelKeys),
+      value: fc.constantFrom("0", "7", "99", "abc", "", "x y"),
+      flags: fc.shuffledSubarray(["c", "k", "q", "O", "I", "F", "T", "M", "C"] as const),
+      clientFlags: fc.constantFrom(0, 1, 4294967295),
+      exptime: fc.constantFrom(0, 1000, -1),
+      mode: fc.constantFrom("E" as const, "A" as const, "P" as const, "R" as const, "S" as const),
+      opaque,
+      unique: casSource
+    })
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("md" as const),
+      key: fc.constantFrom(...modelKeys),
+      flags: fc.shuffledSubarray(["q", "k", "O", "I", "C"] as const),
+      opaque,
+      unique: casSource
+    })
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant("ma" as const),
+      key: fc.constantFrom(...modelKeys),
+      flags: fc.shuffledSubarray(["v", "q", "c", "k", "O", "N", "J", "D", "M", "C"] as const),
+      initial: fc.constantFrom(0n, 9n, 99n, (1n << 64n) - 1n),
+      delta: fc.constantFrom(0n, 1n, 5n, 100n, (1n << 64n) - 1n),
+      decr: fc.boolean(),
+      opaque,
+      unique: casSource
+    })
+  },
+  { weight: 1, arbitrary: fc.constant({ op: "mn" as const }) }
+)
+
 const storage = (op: "set" | "add" | "replace" | "append" | "prepend") =>
   fc.record({ op: fc.constant(op), key: modelKey, flags: modelFlags, exptime: modelExptime, value: modelValue, noreply: fc.boolean() })
 
@@ -225,11 +288,7 @@ export const modelCommand: fc.Arbitrary<Command> = fc.oneof(
       exptime: modelExptime,
       value: modelValue,
       noreply: fc.boolean(),
-      unique: fc.oneof(
-        { weight: 3, arbitrary: fc.constant({ kind: "fresh" as const }) },
-        { weight: 2, arbitrary: fc.nat().map((index) => ({ kind: "seen" as const, index })) },
-        { weight: 1, arbitrary: fc.bigInt({ min: 1n << 62n, max: (1n << 64n) - 1n }).map((value) => ({ kind: "bogus" as const, value })) }
-      )
+      unique: casSource
     })
   },
   { weight: 3, arbitrary: fc.record({ op: fc.constantFrom("get" as const, "gets" as const), keys: fc.array(modelKey, { minLength: 1, maxLength: 5 }) }) },
@@ -244,7 +303,8 @@ export const modelCommand: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant("delete" as const), key: modelKey, noreply: fc.boolean() }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constantFrom("incr" as const, "decr" as const), key: modelKey, delta: modelDelta, noreply: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("touch" as const), key: modelKey, exptime: modelExptime, noreply: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("flush_all" as const), noreply: fc.boolean() }) }
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("flush_all" as const), noreply: fc.boolean() }) },
+  { weight: 14, arbitrary: metaModelCommand }
 )
 
 /** A session of model commands. */

@@ -6,14 +6,19 @@
  * flush_all without delay; exptime 0 (never), a far-future relative time (never, within a test) or
  * -1 (already expired). Values are latin1 strings (one char per byte).
  *
+ * The meta protocol's part of the model is in ./metaModel.ts.
+ *
  * CAS uniques: the model cannot know the server's numbers, so it gives every stored item version a
  * model id of its own (a new one on each store, incr/decr, append/prepend; none on touch/gat) and
  * expects `<cas>` where a reply carries one. {@link CasMap} learns which server unique each model id
  * got from gets/gats replies, and checks that this is a bijection.
  */
 
-/** A command of the model's subset of the text protocol. */
+import { encodeMeta, type MetaCommand, runMeta } from "./metaModel.js"
+
+/** A command of the model's subset of the text and meta protocols. */
 export type Command =
+  | MetaCommand
   | {
     readonly op: "set" | "add" | "replace" | "append" | "prepend"
     readonly key: string
@@ -55,10 +60,26 @@ export interface Expected {
   readonly casIds: ReadonlyArray<number>
 }
 
-interface Entry {
+/** One item of the model: its value and the meta protocol's markers. */
+export interface ModelItem {
   readonly value: string
   readonly flags: number
   readonly casId: number
+  /** Fetched since stored (mg h). */
+  fetched: boolean
+  /** Marked stale (mg X). */
+  stale: boolean
+  /** A client won the right to recache it (mg W, then Z). */
+  tokenSent: boolean
+}
+
+/** The model's items, as the meta part of the model works on them. */
+export interface ModelItems {
+  get(key: string): ModelItem | undefined
+  set(key: string, item: ModelItem): void
+  delete(key: string): void
+  /** The model CAS id for a new item version. */
+  newCasId(): number
 }
 
 const U64_MAX = (1n << 64n) - 1n
@@ -102,8 +123,18 @@ const nonNumeric = "CLIENT_ERROR cannot increment or decrement non-numeric value
 
 /** The reference model: one server's items. */
 export class Model {
-  private readonly items = new Map<string, Entry>()
+  private readonly items = new Map<string, ModelItem>()
   private nextCasId = 1
+  private readonly store: ModelItems = {
+    get: (key) => this.items.get(key),
+    set: (key, item) => void this.items.set(key, item),
+    delete: (key) => void this.items.delete(key),
+    newCasId: () => this.nextCasId++
+  }
+
+  private fresh(value: string, flags: number): ModelItem {
+    return { value, flags, casId: this.nextCasId++, fetched: false, stale: false, tokenSent: false }
+  }
 
   /** The current model CAS id of a key, if it is live. */
   casIdOf(key: string): number | undefined {
@@ -118,20 +149,22 @@ export class Model {
   private put(key: string, flags: number, exptime: number, value: string): void {
     // A store with a negative exptime succeeds, replacing the old item by one already dead.
     if (exptime < 0) this.items.delete(key)
-    else this.items.set(key, { value, flags, casId: this.nextCasId++ })
+    else this.items.set(key, this.fresh(value, flags))
   }
 
   /**
-   * Applies a command. For cas, `casId` is the model id of the unique sent (undefined when the unique
-   * was never handed out as far as the model knows, so it matches nothing).
+   * Applies a command. For cas (and a meta command's C flag), `casId` is the model id of the unique
+   * sent (undefined when the unique was never handed out as far as the model knows, so it matches
+   * nothing).
    */
   apply(command: Command, casId?: number): Expected {
+    if (isMeta(command)) return runMeta(this.store, command, casId)
     const quiet = "noreply" in command && command.noreply
     const result = this.run(command, casId)
     return quiet ? { text: null, casIds: [] } : result
   }
 
-  private run(command: Command, casId: number | undefined): Expected {
+  private run(command: Exclude<Command, MetaCommand>, casId: number | undefined): Expected {
     switch (command.op) {
       case "set":
         this.put(command.key, command.flags, command.exptime, command.value)
@@ -150,7 +183,7 @@ export class Model {
         if (old === undefined) return line("NOT_STORED")
         // The flags and exptime sent are ignored: the item keeps its own.
         const value = command.op === "append" ? old.value + command.value : command.value + old.value
-        this.items.set(command.key, { value, flags: old.flags, casId: this.nextCasId++ })
+        this.items.set(command.key, this.fresh(value, old.flags))
         return line("STORED")
       }
       case "cas": {
@@ -174,6 +207,7 @@ export class Model {
           if (item === undefined) continue
           text += `VALUE ${key} ${item.flags} ${item.value.length}${withCas ? " <cas>" : ""}\r\n${item.value}\r\n`
           if (withCas) casIds.push(item.casId)
+          item.fetched = true
           if (touching && command.exptime < 0) this.items.delete(key)
         }
         return { text: text + "END\r\n", casIds }
@@ -192,13 +226,20 @@ export class Model {
           ? 0n
           : current - command.delta
         const digits = next.toString()
-        // A number no longer than the old value is written in place, space-padded to the old length.
-        const value = digits.length <= item.value.length ? digits.padEnd(item.value.length, " ") : digits
-        this.items.set(command.key, { value, flags: item.flags, casId: this.nextCasId++ })
+        // A number no longer than the old value is written in place, space-padded to the old length,
+        // and the item keeps its markers; a longer one is a new item.
+        this.items.set(
+          command.key,
+          digits.length <= item.value.length
+            ? { ...item, value: digits.padEnd(item.value.length, " "), casId: this.nextCasId++ }
+            : this.fresh(digits, item.flags)
+        )
         return line(digits)
       }
       case "touch": {
-        if (!this.items.has(command.key)) return line("NOT_FOUND")
+        const item = this.items.get(command.key)
+        if (item === undefined) return line("NOT_FOUND")
+        item.fetched = true
         if (command.exptime < 0) this.items.delete(command.key)
         return line("TOUCHED")
       }
@@ -209,8 +250,18 @@ export class Model {
   }
 }
 
-/** The wire bytes of a command; `unique` is the resolved CAS unique of a cas command. */
+const metaOps: ReadonlySet<string> = new Set(["mg", "ms", "md", "ma", "mn"])
+
+/** Whether a command is a meta command. */
+export const isMeta = (command: Command): command is MetaCommand => metaOps.has(command.op)
+
+/** Whether a command sends a CAS unique: a cas, or a meta command with the C flag. */
+export const sendsUnique = (command: Command): command is Extract<Command, { readonly unique: CasSource }> =>
+  command.op === "cas" || ("unique" in command && "flags" in command && Array.isArray(command.flags) && command.flags.includes("C"))
+
+/** The wire bytes of a command; `unique` is the resolved CAS unique of a cas command or a C flag. */
 export const encodeCommand = (command: Command, unique?: bigint): Buffer => {
+  if (isMeta(command)) return encodeMeta(command, unique)
   const nr = "noreply" in command && command.noreply ? " noreply" : ""
   switch (command.op) {
     case "set":
@@ -242,9 +293,9 @@ export const encodeCommand = (command: Command, unique?: bigint): Buffer => {
 }
 
 /**
- * Splits a server reply into its text with each VALUE line's CAS unique replaced by `<cas>`, and the
- * uniques in order. Parses VALUE blocks by their byte counts, so data that looks like a VALUE line
- * is never touched.
+ * Splits a server reply into its text with each CAS unique replaced by `<cas>` (in VALUE lines, and
+ * the `c` field of meta status lines, where `c0` means none), and the uniques in order. Parses data
+ * blocks by their byte counts, so data that looks like a status line is never touched.
  */
 export const splitCas = (reply: string): { readonly text: string; readonly uniques: ReadonlyArray<bigint> } => {
   const uniques: Array<bigint> = []
@@ -255,6 +306,18 @@ export const splitCas = (reply: string): { readonly text: string; readonly uniqu
     if (eol < 0) return { text: text + reply.slice(pos), uniques }
     const header = reply.slice(pos, eol)
     const tokens = header.split(" ")
+    if (["VA", "HD", "EN", "NS", "EX", "NF"].includes(tokens[0]!)) {
+      for (let i = 1; i < tokens.length; i++) {
+        if (/^c[1-9]\d*$/.test(tokens[i]!)) {
+          uniques.push(BigInt(tokens[i]!.slice(1)))
+          tokens[i] = "c<cas>"
+        }
+      }
+      const end = tokens[0] === "VA" ? eol + 2 + Number(tokens[1]) + 2 : eol + 2
+      text += tokens.join(" ") + reply.slice(eol, end)
+      pos = end
+      continue
+    }
     if (tokens[0] !== "VALUE" || (tokens.length !== 4 && tokens.length !== 5)) {
       return { text: text + reply.slice(pos), uniques }
     }

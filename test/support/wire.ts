@@ -120,8 +120,8 @@ export class Connection {
 }
 
 /**
- * The length of the first complete text-protocol reply in `s`, or undefined if incomplete: a
- * retrieval or stats reply ends with END, anything else is one line.
+ * The length of the first complete reply in `s`, or undefined if incomplete: a retrieval or stats
+ * reply ends with END, a meta VA line is followed by its data, anything else is one line.
  */
 export const replyLength = (s: string): number | undefined => {
   let pos = 0
@@ -129,6 +129,10 @@ export const replyLength = (s: string): number | undefined => {
     const eol = s.indexOf("\r\n", pos)
     if (eol < 0) return undefined
     const line = s.slice(pos, eol)
+    if (pos === 0 && line.startsWith("VA ")) {
+      const end = eol + 2 + Number(line.split(" ")[1]) + 2
+      return end > s.length ? undefined : end
+    }
     if (line.startsWith("VALUE ")) {
       const bytes = Number(line.split(" ")[3])
       pos = eol + 2 + bytes + 2
@@ -140,5 +144,62 @@ export const replyLength = (s: string): number | undefined => {
       continue
     }
     return eol + 2
+  }
+}
+
+/**
+ * A reply (text or meta) made comparable across servers: CAS uniques are numbered in order of first
+ * appearance (`<cas1>`, `<cas2>`, ... so equal uniques stay equal), and clock readings, which may differ
+ * by a second between two servers (mg `t` and `l`, me `exp=` and `la=`), are taken out into `clocks`.
+ * Data blocks are left alone.
+ */
+export const normaliseMeta = (reply: string): { readonly text: string; readonly clocks: ReadonlyArray<number> } => {
+  const ids = new Map<string, number>()
+  const cas = (unique: string) => {
+    let id = ids.get(unique)
+    if (id === undefined) ids.set(unique, (id = ids.size + 1))
+    return `<cas${id}>`
+  }
+  const clocks: Array<number> = []
+  const clock = (value: string) => {
+    clocks.push(Number(value))
+    return "<clock>"
+  }
+  let text = ""
+  let pos = 0
+  for (;;) {
+    const eol = reply.indexOf("\r\n", pos)
+    if (eol < 0) return { text: text + reply.slice(pos), clocks }
+    const words = reply.slice(pos, eol).split(" ")
+    let data = -1
+    switch (words[0]) {
+      case "VALUE":
+        if (words.length === 5) words[4] = cas(words[4]!)
+        data = Number(words[3])
+        break
+      case "VA":
+      case "HD":
+      case "EN":
+      case "NS":
+      case "EX":
+      case "NF":
+        if (words[0] === "VA") data = Number(words[1])
+        for (let i = words[0] === "VA" ? 2 : 1; i < words.length; i++) {
+          const word = words[i]!
+          if (/^c\d+$/.test(word)) words[i] = "c" + cas(word.slice(1))
+          else if (/^[tl]\d+$/.test(word)) words[i] = word[0] + clock(word.slice(1))
+        }
+        break
+      case "ME":
+        for (let i = 2; i < words.length; i++) {
+          const [name, value] = words[i]!.split("=")
+          if (name === "cas") words[i] = `cas=${cas(value!)}`
+          else if (name === "la" || (name === "exp" && value !== "-1")) words[i] = `${name}=${clock(value!)}`
+        }
+        break
+    }
+    const end = data >= 0 ? eol + 2 + data + 2 : eol + 2
+    text += words.join(" ") + reply.slice(eol, end)
+    pos = end
   }
 }
