@@ -67,7 +67,8 @@ export const generalStats = (
     ["touch_hits", store.touch_hits],
     ["touch_misses", store.touch_misses],
     ["store_too_large", store.store_too_large],
-    ["idle_kicks", server.idleKicks],
+    // memcached reports idle_kicks only when an idle timeout is set.
+    ...(settings.idleTimeout > 0 ? [["idle_kicks", server.idleKicks] as const] : []),
     ["bytes_read", server.bytesRead],
     ["bytes_written", server.bytesWritten],
     ["limit_maxbytes", settings.memoryLimit],
