@@ -44,43 +44,28 @@ export class PrefixTable {
     for (let i = 0; i < requests.length; i++) {
       const request = requests[i]
       if (request === undefined) continue
-      switch (request._tag) {
-        case "Get":
-        case "Gets":
-        case "Gat":
-        case "Gats": {
-          const result = results[i]
-          if (result?._tag !== "Values") break
-          // Hits come in request order, misses left out: walk both to tell which keys hit.
-          const hits = result.hits
-          let h = 0
-          for (const key of request.keys) {
-            const hit = h < hits.length && hits[h]!.key === key
-            if (hit) h++
-            const counts = this.find(key)
-            if (counts !== undefined) {
-              counts.gets++
-              if (hit) counts.hits++
-            }
+      if ("keys" in request) {
+        // A retrieval: hits come in request order, misses left out; walk both to tell which keys hit.
+        const result = results[i]
+        if (result?._tag !== "Values") continue
+        const hits = result.hits
+        let h = 0
+        for (const key of request.keys) {
+          const hit = h < hits.length && hits[h]!.key === key
+          if (hit) h++
+          const counts = this.find(key)
+          if (counts !== undefined) {
+            counts.gets++
+            if (hit) counts.hits++
           }
-          break
         }
-        case "Set":
-        case "Add":
-        case "Replace":
-        case "Append":
-        case "Prepend":
-        case "Cas":
-        case "TooLarge": {
-          const counts = this.find(request.key)
-          if (counts !== undefined) counts.sets++
-          break
-        }
-        case "Delete": {
-          const counts = this.find(request.key)
-          if (counts !== undefined) counts.deletes++
-          break
-        }
+      } else if (request._tag === "Delete") {
+        const counts = this.find(request.key)
+        if (counts !== undefined) counts.deletes++
+      } else if ("value" in request || request._tag === "TooLarge") {
+        // Every storage command, whatever its outcome.
+        const counts = this.find(request.key)
+        if (counts !== undefined) counts.sets++
       }
     }
   }
