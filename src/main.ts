@@ -8,7 +8,7 @@
  * @module
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Effect } from "effect"
+import { Cause, Effect } from "effect"
 import * as Cli from "./config/Cli.js"
 import { EFFCACHED_VERSION, PROTOCOL_VERSION } from "./config/Version.js"
 import * as Effcached from "./server/Effcached.js"
@@ -18,6 +18,9 @@ import * as Logging from "./server/Logging.js"
 
 /** sysexits' EX_USAGE: the command line was wrong. */
 const EX_USAGE = 64
+
+/** sysexits' EX_OSERR: the port cannot be listened on (memcached's exit status for it too). */
+const EX_OSERR = 71
 
 /** sysexits' EX_CANTCREAT: the log file cannot be opened. */
 const EX_CANTCREAT = 73
@@ -45,9 +48,18 @@ switch (command._tag) {
       // Command-line notices belong with the startup line, so they show at every verbosity.
       for (const warning of command.warnings) yield* Effect.logInfo(warning)
       yield* Effect.provide(serveUntilShutdown, Effcached.layer(command.settings)).pipe(
-        Effect.ensuring(Effect.logInfo("stopped"))
+        Effect.onExit((exit) => exit._tag === "Success" || Cause.isInterruptedOnly(exit.cause) ? Effect.logInfo("stopped") : Effect.void)
       )
     }).pipe(
+      // Fatal errors are logged at Fatal, which every verbosity shows (runMain's own report is off).
+      Effect.catchTag("ListenError", (e) =>
+        Effect.zipRight(
+          Effect.logFatal(e.message),
+          Effect.sync(() => {
+            process.exitCode = EX_OSERR
+          })
+        )),
+      Effect.tapErrorCause((cause) => Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logFatal("unexpected failure", cause)),
       Effect.provide(Logging.layer(command.settings)),
       Effect.catchTag("LogFileError", (e) =>
         Effect.sync(() => {
@@ -55,6 +67,6 @@ switch (command._tag) {
           process.exitCode = EX_CANTCREAT
         })),
       Effect.withScheduler(EventLoopScheduler.scheduler),
-      NodeRuntime.runMain({ disablePrettyLogger: true })
+      NodeRuntime.runMain({ disablePrettyLogger: true, disableErrorReporting: true })
     )
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, FiberRef, LogLevel } from "effect"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import type { LogFormat } from "../../src/config/ServerConfig.js"
@@ -112,6 +113,17 @@ describe("the daemon's logging", () => {
     expect(lines[0]).toMatch(/level=INFO .*listening on/)
     expect(server.stderr()).not.toContain("connection opened")
     expect(lines.at(-1)).toMatch(/message=stopped/)
+  })
+
+  it("logs a port it cannot listen on at every verbosity, and exits 71 as memcached does", async () => {
+    const holder = net.createServer()
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve))
+    const { port } = holder.address() as net.AddressInfo
+    const result = spawnSync(process.execPath, ["dist/main.js", "-p", String(port)], { encoding: "utf8" })
+    holder.close()
+    expect(result.status).toBe(71)
+    expect(result.stderr.trim()).toMatch(/^timestamp=\S+ level=FATAL .*message="cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/)
+    expect(result.stderr).not.toContain("stopped")
   })
 
   it("exits 73 with a one-line message when the log file cannot be opened", () => {
