@@ -115,6 +115,15 @@ describe("the daemon's logging", () => {
     expect(lines.at(-1)).toMatch(/message=stopped/)
   })
 
+  it("-vvv logs the commands of each batch", async () => {
+    const server = await startEffcached(["-vvv"])
+    const conn = await Connection.open(server.port)
+    expect(await conn.request("set a 0 0 1\r\nx\r\nget a b\r\n")).toBe("STORED\r\n")
+    conn.close()
+    expect(await server.stop()).toBe(0)
+    expect(server.stderr()).toMatch(/level=TRACE .*message="Set Get"/)
+  })
+
   it("logs a port it cannot listen on at every verbosity, and exits 71 as memcached does", async () => {
     const holder = net.createServer()
     await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve))

@@ -153,3 +153,18 @@ const connsShape = (reply: string): Array<string> => {
   }
   return [...byId.values()].map((parts) => parts.join(" ")).sort()
 }
+
+describe.runIf(requireTool("memcached", memcachedPath !== undefined))("stats with an idle timeout, as memcached 1.6.18", () => {
+  const eff = useServer(() => startEffcached(["-o", "idle_timeout=600"]))
+  const mem = useServer(() => startMemcached(["-o", "idle_timeout=600"]))
+
+  it("reports idle_kicks in memcached's place, and idle_timeout in stats settings", async () => {
+    const [e, m] = await Promise.all([session(eff.port, "stats\r\n"), session(mem.port, "stats\r\n")])
+    const effNames = [...parseStats(e).keys()]
+    expect(effNames).toContain("idle_kicks")
+    expect(effNames).toEqual([...parseStats(m).keys()].filter((name) => effNames.includes(name)))
+    const [es, ms] = await Promise.all([session(eff.port, "stats settings\r\n"), session(mem.port, "stats settings\r\n")])
+    expect(parseStats(es).get("idle_timeout")).toBe("600")
+    expect(parseStats(ms).get("idle_timeout")).toBe("600")
+  })
+})
