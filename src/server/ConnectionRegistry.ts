@@ -29,6 +29,11 @@ export class LiveConnection {
   /** Set once the idle timeout has closed it (so it is counted once). */
   kicked = false
 
+  /** The client's address, as memcached prints it. */
+  readonly address: string
+  /** The address the client connected to. */
+  readonly listenAddress: string
+
   constructor(
     readonly id: number,
     readonly socket: net.Socket,
@@ -37,16 +42,9 @@ export class LiveConnection {
     now: number
   ) {
     this.lastCommandAt = now
-  }
-
-  /** The client's address, as memcached prints it. */
-  get address(): string {
-    return formatAddress(this.socket.remoteAddress, this.socket.remotePort, this.socket.remoteFamily)
-  }
-
-  /** The address the client connected to. */
-  get listenAddress(): string {
-    return formatAddress(this.socket.localAddress, this.socket.localPort)
+    // Taken now: a closing socket no longer knows its addresses.
+    this.address = formatAddress(socket.remoteAddress, socket.remotePort, socket.remoteFamily)
+    this.listenAddress = formatAddress(socket.localAddress, socket.localPort)
   }
 
   /** What the connection is doing now. */
