@@ -1,21 +1,35 @@
 #!/usr/bin/env node
 /**
  * The effcached daemon: `node dist/main.js [options]`. Parses memcached-style flags, builds the
- * server's Layers and runs them under NodeRuntime.runMain, which turns SIGINT/SIGTERM into
- * interruption so every fiber and socket is released on the way out.
+ * server's Layers and serves until SIGINT/SIGTERM (NodeRuntime.runMain turns them into interruption)
+ * or a client's `shutdown` (with `-A`). Either way the server's scope closes: it stops accepting,
+ * drains its connections within the grace period, and the process exits 0.
  *
  * @module
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { Cause, Effect } from "effect"
 import * as Cli from "./config/Cli.js"
 import { EFFCACHED_VERSION, PROTOCOL_VERSION } from "./config/Version.js"
 import * as Effcached from "./server/Effcached.js"
 import * as EventLoopScheduler from "./server/EventLoopScheduler.js"
+import { Lifecycle } from "./server/Lifecycle.js"
 import * as Logging from "./server/Logging.js"
 
 /** sysexits' EX_USAGE: the command line was wrong. */
 const EX_USAGE = 64
+
+/** sysexits' EX_OSERR: the port cannot be listened on (memcached's exit status for it too). */
+const EX_OSERR = 71
+
+/** sysexits' EX_CANTCREAT: the log file cannot be opened. */
+const EX_CANTCREAT = 73
+
+/** Serves until a client asks to shut down, or the fiber is interrupted by a signal. */
+const serveUntilShutdown = Effect.flatMap(Lifecycle, (lifecycle) => lifecycle.shutdownRequested).pipe(
+  Effect.onInterrupt(() => Effect.logInfo("signal received: shutting down")),
+  Effect.zipRight(Effect.logInfo("shutting down"))
+)
 
 const command = Cli.parse(process.argv.slice(2), process.env)
 switch (command._tag) {
@@ -31,11 +45,28 @@ switch (command._tag) {
     break
   case "Run":
     Effect.gen(function*() {
-      for (const warning of command.warnings) yield* Effect.logWarning(warning)
-      return yield* Layer.launch(Effcached.layer(command.settings))
+      // Command-line notices belong with the startup line, so they show at every verbosity.
+      for (const warning of command.warnings) yield* Effect.logInfo(warning)
+      yield* Effect.provide(serveUntilShutdown, Effcached.layer(command.settings)).pipe(
+        Effect.onExit((exit) => exit._tag === "Success" || Cause.isInterruptedOnly(exit.cause) ? Effect.logInfo("stopped") : Effect.void)
+      )
     }).pipe(
-      Effect.provide(Logging.layer(command.settings.verbosity)),
+      // Fatal errors are logged at Fatal, which every verbosity shows (runMain's own report is off).
+      Effect.catchTag("ListenError", (e) =>
+        Effect.zipRight(
+          Effect.logFatal(e.message),
+          Effect.sync(() => {
+            process.exitCode = EX_OSERR
+          })
+        )),
+      Effect.tapErrorCause((cause) => Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logFatal("unexpected failure", cause)),
+      Effect.provide(Logging.layer(command.settings)),
+      Effect.catchTag("LogFileError", (e) =>
+        Effect.sync(() => {
+          process.stderr.write(`effcached: ${e.message}\n`)
+          process.exitCode = EX_CANTCREAT
+        })),
       Effect.withScheduler(EventLoopScheduler.scheduler),
-      NodeRuntime.runMain({ disablePrettyLogger: true })
+      NodeRuntime.runMain({ disablePrettyLogger: true, disableErrorReporting: true })
     )
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { defaults, type Settings } from "./ServerConfig.js"
+import { defaults, type LogFormat, type Settings } from "./ServerConfig.js"
 
 /** What the command line asks for. */
 export type Command =
@@ -25,6 +25,74 @@ const integer = (raw: string, min: number, max: number, what: string): number =>
   const n = Number(raw)
   if (n < min || n > max) throw new Invalid(`expected ${what}`)
   return n
+}
+
+/** The highest `-v` level: 3 (`-vvv`) logs every command. */
+const MAX_VERBOSITY = 3
+
+/** Largest idle timeout, in seconds (a year). */
+const MAX_IDLE_TIMEOUT = 365 * 24 * 3600
+
+const LOG_FORMATS: ReadonlyArray<LogFormat> = ["logfmt", "pretty", "json"]
+
+/**
+ * memcached's `-o` tuning options that only concern its own machinery (slabs, LRU, hash table, log
+ * buffers): accepted with a warning so a memcached command line still starts effcached.
+ */
+const IGNORED_EXTENDED = new Set([
+  "hashpower",
+  "no_hashexpand",
+  "slab_reassign",
+  "no_slab_reassign",
+  "slab_automove",
+  "no_slab_automove",
+  "slab_automove_ratio",
+  "slab_automove_window",
+  "slab_automove_freeratio",
+  "slab_sizes",
+  "slab_chunk_max",
+  "no_chunked_items",
+  "tail_repair_time",
+  "hash_algorithm",
+  "lru_crawler",
+  "no_lru_crawler",
+  "lru_crawler_sleep",
+  "lru_crawler_tocrawl",
+  "lru_maintainer",
+  "no_lru_maintainer",
+  "hot_lru_pct",
+  "warm_lru_pct",
+  "hot_max_factor",
+  "warm_max_factor",
+  "temporary_ttl",
+  "watcher_logbuf_size",
+  "worker_logbuf_size",
+  "track_sizes",
+  "inline_ascii_resp",
+  "no_inline_ascii_resp",
+  "resp_obj_mem_limit",
+  "read_buf_mem_limit",
+  "modern",
+  "no_modern"
+])
+
+/** memcached's `-o a,b=c,...`: idle_timeout is honoured, memcached-internal tuning ignored, the rest refused. */
+const applyExtended = (raw: string, s: Mutable, warnings: Array<string>): void => {
+  for (const option of raw.split(",")) {
+    const eq = option.indexOf("=")
+    const key = eq < 0 ? option : option.slice(0, eq)
+    const value = eq < 0 ? undefined : option.slice(eq + 1)
+    if (key === "idle_timeout") {
+      if (value === undefined) throw new Invalid("idle_timeout needs a value (idle_timeout=<seconds>)")
+      s.idleTimeout = integer(value, 0, MAX_IDLE_TIMEOUT, "idle_timeout=<seconds>")
+    } else if (key === "maxconns_fast") {
+      // Already effcached's behaviour: a connection over the limit is refused at once.
+    } else if (IGNORED_EXTENDED.has(key)) {
+      warnings.push(`-o ${option} ignored: it tunes memcached's own memory machinery`)
+    } else {
+      throw new Invalid(`${key} is not supported by effcached (see docs/compatibility.md)`)
+    }
+  }
 }
 
 const SIZE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 * 1024, g: 1024 * 1024 * 1024 }
@@ -111,10 +179,58 @@ const options: ReadonlyArray<Option> = [
     apply: (v, s) => (s.partitions = integer(v, 1, 1024, "a number of partitions from 1 to 1024"))
   },
   {
+    long: "idle-timeout",
+    env: "EFFCACHED_IDLE_TIMEOUT",
+    arg: "<seconds>",
+    help: "close connections idle (no command) for longer than this; 0 never (default: 0)",
+    apply: (v, s) => (s.idleTimeout = integer(v, 0, MAX_IDLE_TIMEOUT, "a number of seconds"))
+  },
+  {
+    short: "A",
+    long: "enable-shutdown",
+    help: "let clients stop the server with the shutdown command",
+    apply: (_, s) => (s.enableShutdown = true)
+  },
+  {
+    long: "shutdown-grace",
+    env: "EFFCACHED_SHUTDOWN_GRACE",
+    arg: "<seconds>",
+    help: "on SIGTERM/SIGINT/shutdown, time for connections to finish and flush (default: 5)",
+    apply: (v, s) => (s.shutdownGraceMs = integer(v, 0, 3600, "a number of seconds from 0 to 3600") * 1000)
+  },
+  {
+    short: "o",
+    long: "extended",
+    arg: "<opt,...>",
+    help: "memcached's extended options: idle_timeout=<seconds>; its memory tuning options are ignored",
+    apply: applyExtended
+  },
+  {
     short: "v",
     long: "verbose",
-    help: "verbose: errors, warnings and connections; -vv also logs every command",
-    apply: (_, s) => (s.verbosity = Math.min(2, s.verbosity + 1))
+    help: "-v errors and warnings, -vv also connections, -vvv also every command",
+    apply: (_, s) => (s.verbosity = Math.min(MAX_VERBOSITY, s.verbosity + 1))
+  },
+  {
+    long: "log-format",
+    env: "EFFCACHED_LOG_FORMAT",
+    arg: "<format>",
+    help: "log line format: logfmt, pretty or json (default: logfmt)",
+    apply: (v, s) => {
+      const format = LOG_FORMATS.find((f) => f === v)
+      if (format === undefined) throw new Invalid(`expected one of ${LOG_FORMATS.join(", ")}`)
+      s.logFormat = format
+    }
+  },
+  {
+    long: "log-file",
+    env: "EFFCACHED_LOG_FILE",
+    arg: "<path>",
+    help: "append log lines to this file instead of stderr",
+    apply: (v, s) => {
+      if (v.length === 0) throw new Invalid("expected a file path")
+      s.logFile = v
+    }
   },
   {
     short: "U",
@@ -201,7 +317,7 @@ export const parse = (argv: ReadonlyArray<string>, env: Readonly<Record<string, 
         inline = eq < 0 ? undefined : arg.slice(eq + 1)
         option = options.find((o) => o.long === long)
       } else if (/^-vv+$/.test(arg)) {
-        settings.verbosity = Math.min(2, settings.verbosity + arg.length - 1)
+        settings.verbosity = Math.min(MAX_VERBOSITY, settings.verbosity + arg.length - 1)
         continue
       } else if (arg.startsWith("-") && arg.length >= 2) {
         option = options.find((o) => o.short === arg[1])

@@ -20,8 +20,21 @@ export interface Settings {
   readonly maxItemSize: number
   /** Evict least recently used items when memory is full; false refuses the store (`-M`). */
   readonly evictions: boolean
-  /** 0 quiet, 1 (`-v`) errors, warnings and connection events, 2 (`-vv`) each command. */
+  /**
+   * What is logged: 0 the startup and shutdown lines, 1 (`-v`) also errors and warnings, 2 (`-vv`) also
+   * connection events, 3 (`-vvv`) also every command.
+   */
   readonly verbosity: number
+  /** How log lines are written (`--log-format`). */
+  readonly logFormat: LogFormat
+  /** Append log lines to this file instead of stderr (`--log-file`); null for stderr. */
+  readonly logFile: string | null
+  /** Close a connection idle (no command) for longer than this many seconds; 0 never (`--idle-timeout`). */
+  readonly idleTimeout: number
+  /** Whether the `shutdown` command stops the server (`-A`). */
+  readonly enableShutdown: boolean
+  /** On shutdown, how long connections may take to finish and flush, in milliseconds (`--shutdown-grace`). */
+  readonly shutdownGraceMs: number
   /** Store partitions (actors), each owning a slice of the keyspace (`--partitions`). */
   readonly partitions: number
   /** How often the sweeper runs, in milliseconds. */
@@ -29,6 +42,9 @@ export interface Settings {
   /** Items the sweeper examines per run, over all partitions. */
   readonly sweepBudget: number
 }
+
+/** Log line formats: logfmt (`key=value`), Effect's pretty format, or one JSON object per line. */
+export type LogFormat = "logfmt" | "pretty" | "json"
 
 /** The defaults, memcached's where memcached has one. */
 export const defaults: Settings = {
@@ -39,6 +55,11 @@ export const defaults: Settings = {
   maxItemSize: 1024 * 1024,
   evictions: true,
   verbosity: 0,
+  logFormat: "logfmt",
+  logFile: null,
+  idleTimeout: 0,
+  enableShutdown: false,
+  shutdownGraceMs: 5000,
   partitions: 4,
   sweepIntervalMs: 1000,
   sweepBudget: 10_000

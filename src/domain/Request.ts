@@ -68,8 +68,8 @@ export const CacheMemlimit = Schema.TaggedStruct("CacheMemlimit", {
 })
 /** `quit`: close the connection. */
 export const Quit = Schema.TaggedStruct("Quit", {})
-/** `shutdown`: stop the server, when the operator has enabled it. */
-export const Shutdown = Schema.TaggedStruct("Shutdown", {})
+/** `shutdown [graceful]`: stop the server, when the operator has enabled it (`args`: the tokens after it). */
+export const Shutdown = Schema.TaggedStruct("Shutdown", { args: Schema.Array(Schema.NonEmptyString) })
 /** `stats [group...]`: counters, or a named group of them (`reset` clears them). */
 export const Stats = Schema.TaggedStruct("Stats", { args: Schema.Array(Schema.NonEmptyString) })
 

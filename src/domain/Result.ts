@@ -40,6 +40,18 @@ export const StatsReply = Schema.TaggedStruct("StatsReply", {
   /** false: no END line (memcached's `stats sizes_enable` and `sizes_disable` send none). */
   terminated: Schema.optional(Schema.Literal(false))
 })
+/** One key prefix's counts in `stats detail dump`. */
+export const PrefixLine = Schema.Struct({
+  prefix: Schema.String,
+  gets: Schema.Number,
+  hits: Schema.Number,
+  sets: Schema.Number,
+  deletes: Schema.Number
+})
+/** @see PrefixLine */
+export type PrefixLine = typeof PrefixLine.Type
+/** Counts per key prefix (`stats detail dump`), in reporting order. */
+export const PrefixDump = Schema.TaggedStruct("PrefixDump", { prefixes: Schema.Array(PrefixLine) })
 /** The request was not understood (an unknown command or a wrong number of tokens). */
 export const UnknownCommand = Schema.TaggedStruct("UnknownCommand", {})
 /** The client sent something invalid; the message follows `CLIENT_ERROR `. */
@@ -72,6 +84,7 @@ export const Result = Schema.Union(
   Ok,
   VersionReply,
   StatsReply,
+  PrefixDump,
   StatsReset,
   UnknownCommand,
   ClientError,
@@ -127,6 +140,7 @@ const resultTags: Record<Result["_tag"], true> = {
   Ok: true,
   VersionReply: true,
   StatsReply: true,
+  PrefixDump: true,
   StatsReset: true,
   UnknownCommand: true,
   ClientError: true,

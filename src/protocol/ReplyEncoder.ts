@@ -69,6 +69,12 @@ export const encodeReply = (result: Result, out: ReplyBuffer): void => {
       for (const [name, value] of result.entries) out.latin1(`STAT ${name} ${value}\r\n`)
       return result.terminated === false ? undefined : out.bytes(END)
     }
+    case "PrefixDump": {
+      for (const p of result.prefixes) {
+        out.latin1(`PREFIX ${p.prefix} get ${p.gets} hit ${p.hits} set ${p.sets} del ${p.deletes}\r\n`)
+      }
+      return out.bytes(END)
+    }
     case "ClientError":
       return out.latin1(`CLIENT_ERROR ${result.message}\r\n`)
     case "ServerError":

@@ -59,7 +59,7 @@ export const encodeRequest = (request: Request): Buffer => {
     case "Quit":
       return Buffer.from("quit\r\n")
     case "Shutdown":
-      return Buffer.from("shutdown\r\n")
+      return Buffer.from(line("shutdown", ...request.args), "latin1")
     case "Stats":
       return Buffer.from(line("stats", ...request.args), "latin1")
     case "MetaGet":

@@ -233,7 +233,7 @@ export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
     case "quit":
       return { _tag: "Quit" }
     case "shutdown":
-      return { _tag: "Shutdown" }
+      return { _tag: "Shutdown", args: tokens.slice(1, ntokens - 1) }
     case "stats":
       return { _tag: "Stats", args: tokens.slice(1, ntokens - 1) }
     case "mg":

@@ -36,6 +36,15 @@ export class TextReader {
     this.framer.push(chunk)
   }
 
+  /**
+   * Where the reader stands between requests: at a command line (`line`), inside a value's data
+   * block (`data`), or discarding a too-large value (`swallow`). memcached's `stats conns` shows it,
+   * and its idle timeout spares a client in the middle of a data block.
+   */
+  get phase(): "line" | "data" | "swallow" {
+    return this.swallowing > 0 ? "swallow" : this.header !== null ? "data" : "line"
+  }
+
   /** Bytes received and not yet consumed. */
   get buffered(): number {
     return this.framer.buffered

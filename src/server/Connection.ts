@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { Clock, Effect } from "effect"
-import type * as net from "node:net"
+import { Effect } from "effect"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { PROTOCOL_VERSION } from "../config/Version.js"
 import { isQuiet, type Request } from "../domain/Request.js"
@@ -15,15 +14,13 @@ import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
 import { ReplyBuffer } from "../protocol/ReplyBuffer.js"
 import { encodeReply, encodeValues } from "../protocol/ReplyEncoder.js"
-import { TextReader } from "../protocol/TextReader.js"
 import { Store } from "../store/Store.js"
-import { SocketChannel } from "./SocketChannel.js"
-import { resetServerCounters, ServerStats } from "./ServerStats.js"
-import { itemsStats, sizesStats, slabsStats } from "./ClassStatsReport.js"
-import { generalStats, settingsStats } from "./StatsReport.js"
-
-/** Most requests executed as one batch; a larger pipeline is served in several, with writes between. */
-const MAX_BATCH = 1024
+import { ConnectionRegistry, type LiveConnection } from "./ConnectionRegistry.js"
+import { Lifecycle } from "./Lifecycle.js"
+import { PrefixStats } from "./PrefixStats.js"
+import { ServerStats } from "./ServerStats.js"
+import { statsCommand, type StatsSources } from "./StatsCommand.js"
+import { MAX_BATCH } from "./StatsReport.js"
 
 /** Reply bytes buffered before they are written out and the socket drained, even within one reply. */
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024
@@ -44,17 +41,27 @@ const enum Stop {
 
 const versionReply = Res.VersionReply.make({ version: PROTOCOL_VERSION })
 const shutdownDisabled = Res.NotEnabled.make({ feature: "shutdown" })
+const invalidShutdownMode = Res.ClientError.make({ message: "invalid shutdown mode" })
 
-/** Serves one client until it quits or disconnects, or the server shuts down. */
-export const serveConnection = (socket: net.Socket) =>
+/** Whether `shutdown <args>` names a mode memcached knows: none, or `graceful`. */
+const isShutdownMode = (args: ReadonlyArray<string>) => args.length === 0 || (args.length === 1 && args[0] === "graceful")
+
+/**
+ * Serves one client (registered by the listener) until it quits or disconnects, its input is shut
+ * for a graceful shutdown, or its fiber is interrupted (idle timeout, end of the grace period).
+ */
+export const serveConnection = (connection: LiveConnection) =>
   Effect.gen(function*() {
     const store = yield* Store
     const settings = yield* ServerConfig
     const counters = yield* ServerStats
-    const channel = new SocketChannel(socket)
-    const reader = new TextReader({ maxItemSize: settings.maxItemSize })
+    const prefixes = yield* PrefixStats
+    const lifecycle = yield* Lifecycle
+    const clock = yield* Effect.clock
+    const sources: StatsSources = { store, counters, settings, prefixes, registry: yield* ConnectionRegistry }
+    const { channel, reader } = connection
     const out = new ReplyBuffer()
-    const logCommands = settings.verbosity >= 2
+    const logCommands = settings.verbosity >= 3
     const requests: Array<Request | undefined> = []
     const results: Array<Result | undefined> = []
     let storeRequests = 0
@@ -93,45 +100,15 @@ export const serveConnection = (socket: net.Socket) =>
       return channel.write(out.take())
     }
 
-    const stats = (args: ReadonlyArray<string>): Effect.Effect<Result> => {
-      switch (args[0]) {
-        case undefined:
-          return Effect.zipWith(store.stats, Clock.currentTimeMillis, (storeStats, now) =>
-            Res.StatsReply.make({ entries: generalStats(counters, storeStats, settings, now) }))
-        case "reset":
-          return Effect.as(
-            Effect.zipRight(store.resetStats, Effect.sync(() => resetServerCounters(counters))),
-            Res.results.statsReset
-          )
-        case "settings":
-          return Effect.succeed(Res.StatsReply.make({ entries: settingsStats(settings) }))
-        case "items":
-          return Effect.zipWith(store.classStats, Clock.currentTimeMillis, (snapshot, now) =>
-            Res.StatsReply.make({ entries: itemsStats(snapshot, Math.floor(now / 1000)) }))
-        case "slabs":
-          return Effect.zipWith(store.classStats, store.stats, (snapshot, storeStats) =>
-            Res.StatsReply.make({ entries: slabsStats(snapshot, storeStats.total_malloced) }))
-        case "sizes":
-          return Effect.map(store.classStats, (snapshot) => Res.StatsReply.make({ entries: sizesStats(snapshot) }))
-        case "sizes_enable":
-        case "sizes_disable": {
-          const on = args[0] === "sizes_enable"
-          return Effect.as(
-            store.trackSizes(on),
-            Res.StatsReply.make({ entries: [["sizes_status", on ? "enabled" : "disabled"]], terminated: false })
-          )
-        }
-        default:
-          return Effect.succeed(Res.results.unknownCommand)
-      }
-    }
-
     const push = (request: Request | undefined, result: Result | undefined) => {
       requests.push(request)
       results.push(result)
     }
     let statsArgs: ReadonlyArray<string> = []
     const traced: Array<string> = []
+    // Whether a command arrived since the idle clock was last reset; the clock is read once per batch.
+    let sawCommand = false
+    let shutdownRequested = false
 
     /**
      * Moves decoded requests into the batch, answering server-level ones in place, until the input
@@ -143,6 +120,7 @@ export const serveConnection = (socket: net.Socket) =>
         if (requests.length >= MAX_BATCH) return Stop.BatchFull
         const next = reader.next()
         if (next === undefined) return Stop.InputDrained
+        sawCommand = true
         if (logCommands) traced.push(next._tag)
         if (Res.isResult(next)) {
           push(undefined, next)
@@ -159,7 +137,13 @@ export const serveConnection = (socket: net.Socket) =>
           case "Quit":
             return Stop.Close
           case "Shutdown":
-            push(undefined, shutdownDisabled)
+            if (!settings.enableShutdown) push(undefined, shutdownDisabled)
+            else if (!isShutdownMode(next.args)) push(undefined, invalidShutdownMode)
+            else {
+              // As memcached: this connection closes after its earlier replies; the server then drains.
+              shutdownRequested = true
+              return Stop.Close
+            }
             break
           case "MetaNoop":
             // Replies go out in request order at the end of every read, so MN follows all before it.
@@ -198,15 +182,23 @@ export const serveConnection = (socket: net.Socket) =>
       let closing = false
       for (;;) {
         const stop = ingest()
+        if (sawCommand) {
+          sawCommand = false
+          connection.lastCommandAt = clock.unsafeCurrentTimeMillis()
+        }
         if (traced.length > 0) yield* Effect.logTrace(traced.splice(0).join(" "))
-        if (storeRequests > 0) yield* store.execute(requests, results)
+        if (storeRequests > 0) {
+          yield* store.execute(requests, results)
+          if (prefixes.enabled) prefixes.record(requests, results)
+        }
         while (!encodeBatch()) yield* flush()
         if (stop === Stop.Stats) {
-          encodeReply(yield* stats(statsArgs), out)
+          encodeReply(yield* statsCommand(statsArgs, sources), out)
           continue
         }
         if (stop === Stop.BatchFull) {
           // A long pipeline goes out in pieces, and waits while the client is not reading.
+          counters.connYields++
           yield* flush()
           continue
         }
@@ -216,9 +208,13 @@ export const serveConnection = (socket: net.Socket) =>
       yield* flush()
       if (closing) break
     }
+    if (shutdownRequested) {
+      yield* Effect.logInfo("shutdown requested by a client")
+      yield* lifecycle.requestShutdown
+    }
     // A client that never reads its last replies cannot hold the fiber: the socket is destroyed below.
     yield* Effect.ignore(Effect.timeout(channel.close, CLOSE_GRACE))
   }).pipe(
-    Effect.ensuring(Effect.zipRight(Effect.sync(() => socket.destroy()), Effect.logDebug("connection closed"))),
-    Effect.annotateLogs("client", `${socket.remoteAddress}:${socket.remotePort}`)
+    Effect.ensuring(Effect.zipRight(Effect.sync(() => connection.socket.destroy()), Effect.logDebug("connection closed"))),
+    Effect.annotateLogs("client", `${connection.socket.remoteAddress}:${connection.socket.remotePort}`)
   )

@@ -1,6 +1,7 @@
 /**
  * The whole server as Layers, composed from the services' own Layers: configuration, stats, the
- * store (partition actors), the sweeper and the listener.
+ * connection registry, the lifecycle, the store (partition actors), the sweeper, the idle timeout and
+ * the listener.
  *
  * `serve` is the server around any Store; `layer` adds the default in-memory partitioned store. To run
  * effcached over another store, provide a different Layer for the `Store` tag to `serve`. Logging and
@@ -13,17 +14,33 @@ import { ServerConfig, type Settings } from "../config/ServerConfig.js"
 import * as PartitionedStore from "../store/PartitionedStore.js"
 import type { Store } from "../store/Store.js"
 import * as Sweeper from "../store/Sweeper.js"
+import { ConnectionRegistry } from "./ConnectionRegistry.js"
+import * as IdleTimeout from "./IdleTimeout.js"
+import { Lifecycle } from "./Lifecycle.js"
 import * as Listener from "./Listener.js"
+import { PrefixStats } from "./PrefixStats.js"
 import { ServerStats } from "./ServerStats.js"
 
-/** The server (listener, sweeper, statistics) around whatever Store and settings are provided. */
-export const serve: Layer.Layer<Listener.ListenAddress, Listener.ListenError, Store | ServerConfig> = Listener.layer.pipe(
-  Layer.provide(ServerStats.layer),
-  Layer.merge(Sweeper.layer)
-)
+/** The server's own state: counters, live connections, per-prefix statistics. */
+const serverState = Layer.mergeAll(ServerStats.layer, ConnectionRegistry.layer, PrefixStats.layer)
 
-/** A complete effcached server with the in-memory partitioned store; provides the bound address. */
-export const layer = (settings: Partial<Settings> = {}): Layer.Layer<Listener.ListenAddress, Listener.ListenError> => {
+/**
+ * The server (listener, idle timeout, sweeper, statistics) around whatever Store and settings are
+ * provided. It provides the bound address and the Lifecycle, whose `shutdownRequested` completes when
+ * a client sends `shutdown` (with `-A`); closing the layer's scope shuts the server down gracefully.
+ */
+export const serve: Layer.Layer<Listener.ListenAddress | Lifecycle, Listener.ListenError, Store | ServerConfig> = Layer
+  .merge(Listener.layer, IdleTimeout.layer)
+  .pipe(
+    Layer.provide(serverState),
+    Layer.provideMerge(Lifecycle.layer),
+    Layer.merge(Sweeper.layer)
+  )
+
+/** A complete effcached server with the in-memory partitioned store. */
+export const layer = (
+  settings: Partial<Settings> = {}
+): Layer.Layer<Listener.ListenAddress | Lifecycle, Listener.ListenError> => {
   const config = ServerConfig.layer(settings)
   return serve.pipe(Layer.provide(PartitionedStore.layer), Layer.provide(config))
 }

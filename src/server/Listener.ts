@@ -1,16 +1,24 @@
 /**
- * The TCP listener: accepts connections and runs each as its own fiber in a FiberSet scoped to the
- * server, so closing the server's scope stops accepting and then interrupts every connection.
+ * The TCP listener: accepts connections, registers each and runs it as its own fiber in a FiberSet
+ * scoped to the server. Closing the server's scope is a graceful shutdown: stop accepting, let every
+ * connection serve what it has read and flush its replies within the grace period, then interrupt the
+ * rest.
  *
  * @module
  */
-import { Data, Effect, FiberSet, Layer } from "effect"
+import { Data, Effect, FiberSet, Layer, Option } from "effect"
 import * as net from "node:net"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { EFFCACHED_VERSION } from "../config/Version.js"
-import { Store } from "../store/Store.js"
+import { TextReader } from "../protocol/TextReader.js"
+import type { Store } from "../store/Store.js"
 import { serveConnection } from "./Connection.js"
-import { ServerStats } from "./ServerStats.js"
+import { ConnectionRegistry, type Registry } from "./ConnectionRegistry.js"
+import type { Lifecycle } from "./Lifecycle.js"
+import type { PrefixStats } from "./PrefixStats.js"
+import { type ServerCounters, ServerStats } from "./ServerStats.js"
+import { SocketChannel } from "./SocketChannel.js"
+import { TCP_BACKLOG } from "./StatsReport.js"
 
 /** The server could not listen on its address. */
 export class ListenError extends Data.TaggedError("ListenError")<{
@@ -29,23 +37,52 @@ const listen = (server: net.Server, host: string, port: number) =>
   Effect.async<net.AddressInfo, ListenError>((resume) => {
     const onError = (cause: Error) => resume(Effect.fail(new ListenError({ host, port, cause })))
     server.once("error", onError)
-    server.listen({ host, port, backlog: 1024 }, () => {
+    server.listen({ host, port, backlog: TCP_BACKLOG }, () => {
       server.off("error", onError)
       resume(Effect.succeed(server.address() as net.AddressInfo))
     })
   })
 
 // Stops accepting. Not waiting for the close callback: it fires only after every connection has
-// ended, and connections are ended next, when the FiberSet is released.
-const close = (server: net.Server) =>
-  Effect.zipRight(Effect.sync(() => void server.close()), Effect.logInfo("stopped accepting connections; closing"))
+// ended, and connections are drained next.
+const close = (server: net.Server, counters: ServerCounters) =>
+  Effect.zipRight(
+    Effect.sync(() => {
+      counters.accepting = false
+      server.close()
+    }),
+    Effect.logInfo("stopped accepting connections")
+  )
+
+/**
+ * Graceful shutdown of the connections: each serves the requests it has already read, flushes the
+ * replies and closes; those still open when the grace period ends are interrupted (their sockets are
+ * destroyed) when the FiberSet is released.
+ */
+const drain = (registry: Registry, connections: FiberSet.FiberSet<void>, graceMs: number) =>
+  Effect.gen(function*() {
+    if (registry.size === 0) return
+    yield* Effect.logInfo(`closing ${registry.size} connection(s), waiting up to ${graceMs} ms for their replies`)
+    registry.drain()
+    // Finalizers are uninterruptible; the wait must be interruptible for the timeout to end it.
+    const drained = yield* FiberSet.awaitEmpty(connections).pipe(Effect.interruptible, Effect.timeoutOption(graceMs))
+    if (Option.isNone(drained)) yield* Effect.logInfo(`grace period over: dropping ${registry.size} connection(s)`)
+  })
+
+/** What a connection fiber needs. */
+type ConnectionServices = Store | ServerConfig | ServerStats | ConnectionRegistry | PrefixStats | Lifecycle
 
 /** Listens and serves until the scope closes; yields the bound address. */
 export const make = Effect.gen(function*() {
   const settings = yield* ServerConfig
   const counters = yield* ServerStats
-  // Acquired before the socket, so released after it: stop accepting first, then end connections.
-  const run = yield* FiberSet.makeRuntime<Store | ServerConfig | ServerStats>()
+  const registry = yield* ConnectionRegistry
+  const clock = yield* Effect.clock
+  // Scope order (released in reverse): the FiberSet, the drain, the listening socket. So shutdown stops
+  // accepting, then drains, then interrupts whatever outlived the grace period.
+  const connections = yield* FiberSet.make<void>()
+  const run = yield* FiberSet.runtime(connections)<ConnectionServices>()
+  yield* Effect.addFinalizer(() => drain(registry, connections, settings.shutdownGraceMs))
   const server = net.createServer({ noDelay: true })
   server.on("connection", (socket) => {
     if (counters.currConnections >= settings.maxConnections) {
@@ -56,15 +93,34 @@ export const make = Effect.gen(function*() {
     }
     counters.currConnections++
     counters.totalConnections++
-    run(serveConnection(socket).pipe(Effect.ensuring(Effect.sync(() => counters.currConnections--))))
+    const channel = new SocketChannel(socket)
+    const reader = new TextReader({ maxItemSize: settings.maxItemSize })
+    const connection = registry.add(socket, channel, reader, clock.unsafeCurrentTimeMillis())
+    connection.fiber = run(
+      serveConnection(connection).pipe(
+        Effect.ensuring(
+          Effect.sync(() => {
+            counters.currConnections--
+            registry.remove(connection)
+          })
+        )
+      )
+    )
   })
-  const address = yield* Effect.acquireRelease(listen(server, settings.host, settings.port), () => close(server))
+  const address = yield* Effect.acquireRelease(
+    listen(server, settings.host, settings.port),
+    () => close(server, counters)
+  )
+  registry.setListening(address, clock.unsafeCurrentTimeMillis())
   yield* Effect.logInfo(`effcached ${EFFCACHED_VERSION} listening on ${address.address}:${address.port}`).pipe(
     Effect.annotateLogs({
       memory_limit_mb: settings.memoryLimit / 1024 / 1024,
       max_connections: settings.maxConnections,
       max_item_size: settings.maxItemSize,
       partitions: settings.partitions,
+      idle_timeout: settings.idleTimeout,
+      shutdown_command: settings.enableShutdown,
+      shutdown_grace_ms: settings.shutdownGraceMs,
       verbosity: settings.verbosity
     })
   )

@@ -16,6 +16,12 @@ export interface ServerCounters {
   cmdFlush: number
   bytesRead: number
   bytesWritten: number
+  /** Connections closed by the idle timeout. */
+  idleKicks: number
+  /** Times a connection stopped after a full batch to let others run (memcached's reqs_per_event). */
+  connYields: number
+  /** False once the server has stopped accepting (shutting down). */
+  accepting: boolean
 }
 
 /** The server's counters, as a service. */
@@ -30,7 +36,10 @@ export class ServerStats extends Context.Tag("effcached/ServerStats")<ServerStat
       rejectedConnections: 0,
       cmdFlush: 0,
       bytesRead: 0,
-      bytesWritten: 0
+      bytesWritten: 0,
+      idleKicks: 0,
+      connYields: 0,
+      accepting: true
     }))
   )
 }
@@ -42,4 +51,6 @@ export const resetServerCounters = (counters: ServerCounters): void => {
   counters.cmdFlush = 0
   counters.bytesRead = 0
   counters.bytesWritten = 0
+  counters.idleKicks = 0
+  counters.connYields = 0
 }

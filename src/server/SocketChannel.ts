@@ -17,11 +17,14 @@ export class SocketChannel {
   private queued = 0
   private ended = false
   private paused = false
+  private inputShut = false
   private waiter: ((effect: Effect.Effect<Buffer | null>) => void) | null = null
   private drainWaiter: ((effect: Effect.Effect<void>) => void) | null = null
 
   constructor(readonly socket: net.Socket) {
     socket.on("data", (chunk: Buffer) => {
+      // Bytes arriving after shutdownInput were not read before the shutdown: they are not served.
+      if (this.inputShut) return
       this.chunks.push(chunk)
       this.queued += chunk.length
       if (this.queued > READ_HIGH_WATER && !this.paused) {
@@ -63,11 +66,33 @@ export class SocketChannel {
     const chunk = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.queued)
     this.chunks = []
     this.queued = 0
-    if (this.paused) {
+    if (this.paused && !this.inputShut) {
       this.paused = false
       this.socket.resume()
     }
     return chunk
+  }
+
+  /** Whether the connection is waiting for the client's next bytes. */
+  get waitingForInput(): boolean {
+    return this.waiter !== null
+  }
+
+  /** Whether the connection is waiting for the client to read what was written (backpressure). */
+  get waitingForDrain(): boolean {
+    return this.drainWaiter !== null
+  }
+
+  /**
+   * Stops reading (graceful shutdown): bytes already received are still returned by `read`, then it
+   * answers end of input, so the requests already read are served and their replies flushed.
+   */
+  shutdownInput(): void {
+    if (this.inputShut) return
+    this.inputShut = true
+    this.ended = true
+    this.socket.pause()
+    this.wake()
   }
 
   /** The bytes received since the last read, waiting for some; null once the peer has closed. */

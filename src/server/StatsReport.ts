@@ -1,14 +1,29 @@
 /**
- * The `stats` command: memcached's general statistics, in memcached's order, from the server's
- * counters, the store's and the settings. Statistics effcached has no meaning for are left out
- * (see docs/compatibility.md).
+ * The lines of `stats`, `stats settings` and `stats conns`, in memcached's order, from the server's
+ * counters, the store's, the settings and the connection registry. Statistics effcached has no
+ * meaning for are left out (see docs/compatibility.md).
  *
  * @module
  */
 import type { Settings } from "../config/ServerConfig.js"
 import { PROTOCOL_VERSION } from "../config/Version.js"
 import type { StoreStats } from "../store/StoreCounters.js"
+import type { Registry } from "./ConnectionRegistry.js"
+import { PREFIX_DELIMITER } from "./PrefixStats.js"
 import type { ServerCounters } from "./ServerStats.js"
+
+/** Most requests a connection executes as one batch before yielding (memcached's reqs_per_event). */
+export const MAX_BATCH = 1024
+
+/** The listen backlog. */
+export const TCP_BACKLOG = 1024
+
+type Entries = Array<readonly [string, string]>
+
+const strings = (entries: ReadonlyArray<readonly [string, string | number]>): Entries =>
+  entries.map(([name, value]) => [name, String(value)] as const)
+
+const secondsSince = (now: number, since: number) => Math.max(0, Math.floor((now - since) / 1000))
 
 const seconds = (micros: number) => (micros / 1e6).toFixed(6)
 
@@ -18,11 +33,11 @@ export const generalStats = (
   store: StoreStats,
   settings: Settings,
   now: number
-): Array<readonly [string, string]> => {
+): Entries => {
   const usage = process.resourceUsage()
   const entries: Array<readonly [string, string | number]> = [
     ["pid", process.pid],
-    ["uptime", Math.max(0, Math.floor((now - server.startedAt) / 1000))],
+    ["uptime", secondsSince(now, server.startedAt)],
     ["time", Math.floor(now / 1000)],
     ["version", PROTOCOL_VERSION],
     ["pointer_size", 64],
@@ -53,10 +68,17 @@ export const generalStats = (
     ["touch_hits", store.touch_hits],
     ["touch_misses", store.touch_misses],
     ["store_too_large", store.store_too_large],
+    // memcached reports idle_kicks only when an idle timeout is set.
+    ...(settings.idleTimeout > 0 ? [["idle_kicks", server.idleKicks] as const] : []),
     ["bytes_read", server.bytesRead],
     ["bytes_written", server.bytesWritten],
     ["limit_maxbytes", store.limit_maxbytes],
+    ["accepting_conns", server.accepting ? 1 : 0],
+    // effcached never stops listening when full: it refuses the extra connection (maxconns_fast).
+    ["listen_disabled_num", 0],
+    ["time_in_listen_disabled_us", 0],
     ["threads", 1],
+    ["conn_yields", server.connYields],
     ["bytes", store.bytes],
     ["curr_items", store.curr_items],
     ["total_items", store.total_items],
@@ -65,21 +87,66 @@ export const generalStats = (
     ["reclaimed", store.reclaimed],
     ["crawler_reclaimed", store.crawler_reclaimed]
   ]
-  return entries.map(([name, value]) => [name, String(value)] as const)
+  return strings(entries)
 }
 
-/** The `stats settings` lines, for the settings effcached has. */
-export const settingsStats = (settings: Settings): Array<readonly [string, string]> =>
-  ([
-    ["maxbytes", settings.memoryLimit],
+const yesNo = (b: boolean) => (b ? "yes" : "no")
+
+/**
+ * The `stats settings` lines for the settings effcached has, in memcached's order; `partitions` is
+ * effcached's own. `port` is the bound port (the setting may be 0); `maxbytes` the memory limit now
+ * (`cache_memlimit` changes it). Item classes are reported as memcached's defaults (growth factor
+ * 1.25, 48-byte minimum, 512 KB largest chunk): effcached counts items in those classes.
+ */
+export const settingsStats = (settings: Settings, port: number, detailEnabled: boolean, maxbytes: number): Entries =>
+  strings([
+    ["maxbytes", maxbytes],
     ["maxconns", settings.maxConnections],
-    ["tcpport", settings.port],
+    ["tcpport", port],
     ["udpport", 0],
+    ["inter", settings.host],
     ["verbosity", settings.verbosity],
+    ["evictions", settings.evictions ? "on" : "off"],
+    ["domain_socket", "NULL"],
+    ["shutdown_command", yesNo(settings.enableShutdown)],
+    ["growth_factor", "1.25"],
+    ["chunk_size", 48],
     ["num_threads", 1],
+    ["stat_key_prefix", PREFIX_DELIMITER],
+    ["detail_enabled", yesNo(detailEnabled)],
+    ["reqs_per_event", MAX_BATCH],
     ["cas_enabled", "yes"],
+    ["tcp_backlog", TCP_BACKLOG],
     ["binding_protocol", "ascii"],
+    ["auth_enabled_sasl", "no"],
+    ["auth_enabled_ascii", "no"],
     ["item_size_max", settings.maxItemSize],
-    ["idle_timeout", 0],
+    ["maxconns_fast", "yes"],
+    ["slab_chunk_max", 524288],
+    ["flush_enabled", "yes"],
+    ["idle_timeout", settings.idleTimeout],
+    ["ssl_enabled", "no"],
     ["partitions", settings.partitions]
-  ] as const).map(([name, value]) => [name, String(value)] as const)
+  ])
+
+/** The `stats conns` lines: the listening socket, then every connection, as memcached prints them. */
+export const connsStats = (registry: Registry, now: number): Entries => {
+  const entries: Array<readonly [string, string | number]> = []
+  const listening = registry.listening
+  if (listening !== null) {
+    entries.push(
+      [`${listening.id}:addr`, listening.address],
+      [`${listening.id}:state`, "conn_listening"],
+      [`${listening.id}:secs_since_last_cmd`, secondsSince(now, listening.since)]
+    )
+  }
+  for (const c of registry.connections()) {
+    entries.push(
+      [`${c.id}:addr`, c.address],
+      [`${c.id}:listen_addr`, c.listenAddress],
+      [`${c.id}:state`, c.state],
+      [`${c.id}:secs_since_last_cmd`, secondsSince(now, c.lastCommandAt)]
+    )
+  }
+  return strings(entries)
+}

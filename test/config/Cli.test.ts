@@ -44,10 +44,55 @@ describe("Cli", () => {
     expect(settingsOf(["-m", "256", "-I", "64m"]).maxItemSize).toBe(64 << 20)
   })
 
-  it("counts -v and -vv", () => {
+  it("counts -v, -vv and -vvv, up to 3", () => {
     expect(settingsOf(["-v"]).verbosity).toBe(1)
     expect(settingsOf(["-vv"]).verbosity).toBe(2)
     expect(settingsOf(["-v", "-v"]).verbosity).toBe(2)
+    expect(settingsOf(["-vvv"]).verbosity).toBe(3)
+    expect(settingsOf(["-vvvv", "-v"]).verbosity).toBe(3)
+  })
+
+  it("reads the idle timeout from --idle-timeout or memcached's -o idle_timeout", () => {
+    expect(settingsOf([]).idleTimeout).toBe(0)
+    expect(settingsOf(["--idle-timeout", "30"]).idleTimeout).toBe(30)
+    expect(settingsOf(["-o", "idle_timeout=45"]).idleTimeout).toBe(45)
+    expect(settingsOf(["-oidle_timeout=5,maxconns_fast"]).idleTimeout).toBe(5)
+    expect(settingsOf([], { EFFCACHED_IDLE_TIMEOUT: "7" }).idleTimeout).toBe(7)
+    expect(run(["--idle-timeout", "-1"])).toMatchObject({ _tag: "Invalid", message: expect.stringContaining("--idle-timeout") })
+    expect(run(["-o", "idle_timeout"])).toMatchObject({ _tag: "Invalid", message: expect.stringContaining("-o/--extended") })
+    expect(run(["-o", "idle_timeout=x"])._tag).toBe("Invalid")
+  })
+
+  it("accepts memcached's memory tuning -o options with a warning, refuses the others", () => {
+    const command = run(["-o", "modern,hashpower=20,slab_reassign,lru_crawler"])
+    expect(command._tag).toBe("Run")
+    if (command._tag === "Run") {
+      expect(command.warnings).toHaveLength(4)
+      expect(command.warnings[1]).toContain("hashpower=20 ignored")
+    }
+    for (const refused of ["ext_path=/tmp/x:64m", "ssl_chain_cert=x", "no_maxconns_fast", "bogus"]) {
+      const invalid = run(["-o", refused])
+      expect(invalid._tag, refused).toBe("Invalid")
+      if (invalid._tag === "Invalid") expect(invalid.message).toContain("not supported")
+    }
+  })
+
+  it("reads -A, --shutdown-grace, --log-format and --log-file", () => {
+    expect(settingsOf([])).toMatchObject({ enableShutdown: false, shutdownGraceMs: 5000, logFormat: "logfmt", logFile: null })
+    expect(settingsOf(["-A"]).enableShutdown).toBe(true)
+    expect(settingsOf(["--enable-shutdown"]).enableShutdown).toBe(true)
+    expect(settingsOf(["--shutdown-grace", "0"]).shutdownGraceMs).toBe(0)
+    expect(settingsOf(["--shutdown-grace=12"]).shutdownGraceMs).toBe(12_000)
+    expect(settingsOf(["--log-format", "json"]).logFormat).toBe("json")
+    expect(settingsOf(["--log-format=pretty"]).logFormat).toBe("pretty")
+    expect(settingsOf([], { EFFCACHED_LOG_FORMAT: "json", EFFCACHED_LOG_FILE: "/tmp/e.log" })).toMatchObject({
+      logFormat: "json",
+      logFile: "/tmp/e.log"
+    })
+    expect(settingsOf(["--log-file", "/var/log/effcached.log"]).logFile).toBe("/var/log/effcached.log")
+    expect(run(["--log-format", "xml"])).toMatchObject({ _tag: "Invalid", message: expect.stringContaining("logfmt, pretty, json") })
+    expect(run(["--shutdown-grace", "3601"])._tag).toBe("Invalid")
+    expect(run(["-A", "x"])._tag).toBe("Invalid")
   })
 
   it("takes settings from EFFCACHED_* variables, flags winning", () => {

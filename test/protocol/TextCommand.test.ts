@@ -71,7 +71,8 @@ describe("TextCommand.decodeLine", () => {
     expect(decode("verbosity noreply")._tag).toBe("Silent")
     expect(decode("version extra tokens")).toEqual({ _tag: "Version" })
     expect(decode("stats reset")).toEqual({ _tag: "Stats", args: ["reset"] })
-    expect(decode("shutdown")).toEqual({ _tag: "Shutdown" })
+    expect(decode("shutdown")).toEqual({ _tag: "Shutdown", args: [] })
+    expect(decode("shutdown graceful")).toEqual({ _tag: "Shutdown", args: ["graceful"] })
     expect(decode("quit")).toEqual({ _tag: "Quit" })
   })
 

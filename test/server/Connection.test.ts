@@ -105,6 +105,54 @@ describe("connections", () => {
     stats.close()
   })
 
+  it.runIf(process.platform === "linux")(
+    "stops reading from a client that pipelines large gets and never reads, and serves the others",
+    async () => {
+      const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.process.pid}/status`, "utf8"))![1]) * 1024
+      const statOf = async (conn: Connection, name: string) =>
+        Number(new RegExp(`STAT ${name} (\\d+)\r\n`).exec(await conn.request("stats\r\n"))![1])
+      const stats = await Connection.open(server.port)
+      const value = Buffer.alloc(512 * 1024, "s")
+      expect(await stats.request(Buffer.concat([Buffer.from(`set slow 0 0 ${value.length}\r\n`), value, Buffer.from("\r\n")])))
+        .toBe("STORED\r\n")
+      const readBefore = await statOf(stats, "bytes_read")
+      const rssBefore = rss()
+
+      const socket = net.connect(server.port, "127.0.0.1")
+      socket.on("error", () => {})
+      await new Promise((resolve) => socket.once("connect", resolve))
+      socket.pause()
+      // 1 MB of get lines per write: each line asks for 512 KB. Keep writing until the server stops
+      // taking them and they pile up in this client's own buffer (at most 200 MB of lines).
+      const lines = Buffer.from("get slow\r\n".repeat(1024 * 1024 / 10))
+      let written = 0
+      while (socket.writableLength < 32 * 1024 * 1024 && written < 200 * 1024 * 1024) {
+        socket.write(lines)
+        written += lines.length
+        await new Promise((r) => setImmediate(r))
+      }
+      expect(socket.writableLength).toBeGreaterThanOrEqual(32 * 1024 * 1024)
+      // The server is serving that pipeline, and waiting for this client to read (memcached's conn_mwrite).
+      let blocked = false
+      for (let i = 0; i < 500 && !blocked; i++) {
+        blocked = /STAT \d+:state conn_mwrite\r\n/.test(await stats.request("stats conns\r\n"))
+        if (!blocked) await new Promise((r) => setTimeout(r, 10))
+      }
+      expect(blocked).toBe(true)
+      // The server read a bounded amount of those lines (its read pause, kernel buffers aside) ...
+      const taken = (await statOf(stats, "bytes_read")) - readBefore
+      expect(taken).toBeLessThan(16 * 1024 * 1024)
+      // ... and holds no more than a few replies' worth of memory for them.
+      expect(rss() - rssBefore).toBeLessThan(150 * 1024 * 1024)
+      // Other clients are served meanwhile.
+      const other = await Connection.open(server.port)
+      expect(await other.request("get slow\r\n")).toBe(`VALUE slow 0 ${value.length}\r\n${value.toString("latin1")}\r\nEND\r\n`)
+      other.close()
+      socket.destroy()
+      stats.close()
+    }
+  )
+
   it("reports connections in stats", async () => {
     const reply = await session(server.port, "stats\r\n")
     expect(reply).toMatch(/^STAT pid \d+\r\n/)
@@ -124,7 +172,12 @@ describe("connection limit (-c)", () => {
     expect(await b.request("version\r\n")).toMatch(/^VERSION /)
     const refused = await exchange(server.port, "version\r\n")
     expect(refused.toString("latin1")).toBe("ERROR Too many open connections\r\n")
+    // The clients already connected carry on, unaffected.
     expect(await a.request("set k 0 0 1\r\nx\r\n")).toBe("STORED\r\n")
+    expect(await b.request("get k\r\n")).toBe("VALUE k 0 1\r\nx\r\nEND\r\n")
+    const counted = await b.request("stats\r\n")
+    expect(counted).toMatch(/\r\nSTAT rejected_connections 1\r\n/)
+    expect(counted).toMatch(/\r\nSTAT curr_connections 2\r\n/)
     b.close()
     // Once a connection has gone, a new one is accepted.
     let accepted = ""

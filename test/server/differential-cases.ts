@@ -425,7 +425,32 @@ export const cases: ReadonlyArray<DiffCase> = [
     name: "stats reset / unknown stats",
     script: () => `stats reset\r\nstats reset extra\r\nstats foo\r\nstats noreply\r\nstats\tx\r\nSTATS\r\nstats${" x".repeat(25)}\r\n`
   },
-  { name: "shutdown not enabled", script: () => `shutdown\r\nshutdown graceful\r\nshutdown foo\r\n` },
+  {
+    name: "shutdown not enabled",
+    script: () => `shutdown\r\nshutdown graceful\r\nshutdown foo\r\nshutdown graceful x\r\nshutdown noreply\r\n`
+  },
+  {
+    name: "stats detail usage, on, off",
+    script: () =>
+      `stats detail\r\nstats detail foo\r\nstats detail ON\r\nstats detail on extra\r\nstats detail off\r\n` +
+      `stats detail off noreply\r\nstats detail dump extra\r\n`
+  },
+  {
+    // Counting is server-wide; this is the only case that turns it on, and it turns it off again.
+    name: "stats detail dump counts per prefix, in memcached's order",
+    script: (p) =>
+      `stats detail on\r\n` +
+      set(`${p}a:1`, "1") +
+      set(`${p}b:1`, "1") +
+      `get ${p}a:1 ${p}a:2 ${p}a:1 ${p}b:1 ${p}nocolon\r\ngets ${p}a:1\r\ngat 0 ${p}b:1 ${p}c:1\r\n` +
+      `add ${p}a:1 0 0 1\r\nx\r\nappend ${p}b:1 0 0 1\r\nx\r\ncas ${p}c:1 0 0 1 1\r\nx\r\n` +
+      `set ${p}d:1 0 0 1 noreply\r\nx\r\nset ${p}a:big 0 0 2000000\r\n${bigData}\r\n` +
+      `delete ${p}a:1\r\ndelete ${p}a:1\r\nincr ${p}b:1 1\r\ntouch ${p}b:1 0\r\n` +
+      set(`:${p}`, "e") +
+      set(`${p}e:f:g`, "e") +
+      `get ${p}e:f:g :${p}\r\n` +
+      `stats detail dump\r\nstats detail off\r\nget ${p}a:1\r\nstats detail dump\r\n`
+  },
   // ---------------------------------------------------------------- unknown commands / whitespace / framing
   {
     name: "unknown commands, empty lines, case sensitivity",

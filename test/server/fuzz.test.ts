@@ -21,7 +21,7 @@ const throwAt = (port: number, parts: ReadonlyArray<Uint8Array>): Promise<void> 
 const garbage = fc.oneof(fc.uint8Array({ maxLength: 4096 }), framingHeavyBytes, tokenSoup, oddArguments, mutatedStream)
 
 describe("whatever clients send", () => {
-  const server = useServer(() => startEffcached(["-I", "64k", "-m", "1"]))
+  const server = useServer(() => startEffcached(["-I", "64k", "-m", "1", "-v"]))
 
   it("the server stays up, logs no error, and answers the next client correctly", async () => {
     expect(await session(server.port, "set keep 5 0 4\r\nsafe\r\n")).toBe("STORED\r\n")

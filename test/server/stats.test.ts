@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { memcachedPath, requireTool, startEffcached, startMemcached, useServer } from "../support/servers.js"
-import { session } from "../support/wire.js"
+import { Connection, session } from "../support/wire.js"
 
 /** The counters whose values must agree with memcached's after the same commands. */
 const compared = [
@@ -127,5 +127,72 @@ describe.runIf(requireTool("memcached", memcachedPath !== undefined))("stats agr
     const [e, m] = await Promise.all([run(eff.port), run(mem.port)])
     const pick = (stats: Map<string, string>) => Object.fromEntries(compared.map((name) => [name, stats.get(name)]))
     expect(pick(e)).toEqual(pick(m))
+  })
+
+  it("stats settings: every name is memcached's, in memcached's order (partitions is effcached's own)", async () => {
+    const [e, m] = await Promise.all([session(eff.port, "stats settings\r\n"), session(mem.port, "stats settings\r\n")])
+    const effNames = [...parseStats(e).keys()].filter((name) => name !== "partitions")
+    const memOrder = [...parseStats(m).keys()]
+    expect(effNames).toEqual(memOrder.filter((name) => effNames.includes(name)))
+    for (const name of ["maxconns", "tcpport", "inter", "shutdown_command", "detail_enabled", "idle_timeout", "item_size_max"]) {
+      expect(effNames, name).toContain(name)
+    }
+    expect(parseStats(e).get("tcpport")).toBe(String(eff.port))
+  })
+
+  it("stats conns: the same lines and states as memcached, for idle, mid-line and mid-value clients", async () => {
+    const run = async (port: number) => {
+      const idle = await Connection.open(port)
+      await idle.request("version\r\n")
+      const partialLine = await Connection.open(port)
+      partialLine.send("get k")
+      const midValue = await Connection.open(port)
+      midValue.send("set k 0 0 10\r\nabc")
+      const asker = await Connection.open(port)
+      let shape: Array<string> = []
+      // Until both servers have read the partial requests (they arrive asynchronously).
+      for (let i = 0; i < 200; i++) {
+        shape = connsShape(await asker.request("stats conns\r\n"))
+        if (shape.some((line) => line.includes("conn_nread")) && shape.filter((l) => l.includes("conn_read")).length >= 2) break
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      for (const c of [idle, partialLine, midValue, asker]) c.close()
+      return shape
+    }
+    const [e, m] = await Promise.all([run(eff.port), run(mem.port)])
+    expect(e).toEqual(m)
+    expect(e).toContain("addr listen_addr state=conn_nread secs_since_last_cmd")
+  })
+})
+
+/**
+ * `stats conns` as one line per connection: its stat names and state, sorted. Ids (memcached's are
+ * file descriptors), addresses and seconds differ between servers and are left out.
+ */
+const connsShape = (reply: string): Array<string> => {
+  const byId = new Map<string, Array<string>>()
+  for (const line of reply.split("\r\n")) {
+    const match = /^STAT (\d+):(\S+) (.*)$/.exec(line)
+    if (match === null) continue
+    const [, id, name, value] = match
+    const parts = byId.get(id!) ?? []
+    parts.push(name === "state" ? `state=${value}` : name!)
+    byId.set(id!, parts)
+  }
+  return [...byId.values()].map((parts) => parts.join(" ")).sort()
+}
+
+describe.runIf(requireTool("memcached", memcachedPath !== undefined))("stats with an idle timeout, as memcached 1.6.18", () => {
+  const eff = useServer(() => startEffcached(["-o", "idle_timeout=600"]))
+  const mem = useServer(() => startMemcached(["-o", "idle_timeout=600"]))
+
+  it("reports idle_kicks in memcached's place, and idle_timeout in stats settings", async () => {
+    const [e, m] = await Promise.all([session(eff.port, "stats\r\n"), session(mem.port, "stats\r\n")])
+    const effNames = [...parseStats(e).keys()]
+    expect(effNames).toContain("idle_kicks")
+    expect(effNames).toEqual([...parseStats(m).keys()].filter((name) => effNames.includes(name)))
+    const [es, ms] = await Promise.all([session(eff.port, "stats settings\r\n"), session(mem.port, "stats settings\r\n")])
+    expect(parseStats(es).get("idle_timeout")).toBe("600")
+    expect(parseStats(ms).get("idle_timeout")).toBe("600")
   })
 })

@@ -11,7 +11,10 @@ import type { Command } from "./model.js"
 /** memcached's limit on a non-get command line that arrives without its newline (see TextFramer). */
 export const MAX_LINE = 2048
 
-/** Every request a client sends, except Stats (its args are free-form) and TooLarge (not a wire request). */
+/**
+ * Every request a client sends, except Stats and Shutdown (their args are free-form) and TooLarge (not
+ * a wire request).
+ */
 const Plain = Schema.Union(
   Req.Get,
   Req.Gets,
@@ -31,14 +34,18 @@ const Plain = Schema.Union(
   Req.Version,
   Req.Verbosity,
   Req.CacheMemlimit,
-  Req.Quit,
-  Req.Shutdown
+  Req.Quit
 )
 
 /** `stats` with no group or a real one. */
 const stats: fc.Arbitrary<Request> = fc
   .constantFrom<ReadonlyArray<string>>([], ["items"], ["slabs"], ["settings"], ["sizes"], ["conns"], ["reset"], ["detail", "dump"])
   .map((args) => ({ _tag: "Stats", args }))
+
+/** `shutdown`, plain or graceful. */
+const shutdown: fc.Arbitrary<Request> = fc
+  .constantFrom<ReadonlyArray<string>>([], ["graceful"])
+  .map((args) => ({ _tag: "Shutdown", args }))
 
 /** A storage request with a value larger than one typical read, so its data block arrives in pieces. */
 const bigStore: fc.Arbitrary<Request> = fc
@@ -71,6 +78,7 @@ export const request: fc.Arbitrary<Request> = fc
     { weight: 20, arbitrary: Arbitrary.make(Plain) as fc.Arbitrary<Request> },
     { weight: 8, arbitrary: metaRequest },
     { weight: 1, arbitrary: stats },
+    { weight: 1, arbitrary: shutdown },
     { weight: 1, arbitrary: bigStore }
   )
   .filter(isWireSafe)

@@ -113,6 +113,13 @@ export class Connection {
     return this.read(replyLength)
   }
 
+  /** Resolves once the server has closed the connection (anything unread is discarded). */
+  async waitForClose(timeoutMs = 5000): Promise<void> {
+    await this.read(() => undefined, timeoutMs).catch((e: Error) => {
+      if (!this.closed) throw e
+    })
+  }
+
   /** Closes the connection. */
   close(): void {
     this.socket.destroy()

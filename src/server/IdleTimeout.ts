@@ -1,0 +1,40 @@
+/**
+ * The idle timeout (`--idle-timeout`, memcached's `-o idle_timeout`): one fiber, every second, closes
+ * the connections that have sent no command for longer than the timeout, by interrupting their fibers
+ * (which destroys their sockets). Connections keep no timer of their own: serving a read costs one
+ * timestamp. As in memcached, only a connection waiting for a command line is idle: one in the middle
+ * of a value's data block, or waiting for the client to read its replies, is left alone.
+ *
+ * @module
+ */
+import { Clock, Effect, Fiber, Layer, Schedule } from "effect"
+import { ServerConfig } from "../config/ServerConfig.js"
+import { ConnectionRegistry } from "./ConnectionRegistry.js"
+import { ServerStats } from "./ServerStats.js"
+
+/** How often connections are checked. */
+const CHECK_INTERVAL = "1 second"
+
+/** Runs the idle check for the lifetime of the layer, when a timeout is set. */
+export const layer: Layer.Layer<never, never, ServerConfig | ConnectionRegistry | ServerStats> = Layer.scopedDiscard(
+  Effect.gen(function*() {
+    const settings = yield* ServerConfig
+    if (settings.idleTimeout === 0) return
+    const registry = yield* ConnectionRegistry
+    const counters = yield* ServerStats
+    const limitMs = settings.idleTimeout * 1000
+    const check = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      for (const connection of registry.connections()) {
+        const fiber = connection.fiber
+        if (fiber === undefined || connection.kicked) continue
+        if (connection.state !== "conn_read" || now - connection.lastCommandAt <= limitMs) continue
+        connection.kicked = true
+        counters.idleKicks++
+        yield* Effect.logDebug("closing idle connection").pipe(Effect.annotateLogs("client", connection.address))
+        yield* Fiber.interruptFork(fiber)
+      }
+    })
+    yield* check.pipe(Effect.repeat(Schedule.spaced(CHECK_INTERVAL)), Effect.forkScoped)
+  })
+)

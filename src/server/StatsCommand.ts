@@ -1,0 +1,91 @@
+/**
+ * The `stats` command and its groups, answered as memcached 1.6 answers them: general statistics,
+ * `reset`, `settings`, `conns`, `detail on|off|dump`, and the store's per-class groups `items`,
+ * `slabs`, `sizes` (`sizes_enable`, `sizes_disable`); any other group is `ERROR`. Tokens after the
+ * ones a group uses are ignored, as memcached ignores them.
+ *
+ * @module
+ */
+import { Clock, Effect } from "effect"
+import type { Settings } from "../config/ServerConfig.js"
+import * as Res from "../domain/Result.js"
+import type { Result } from "../domain/Result.js"
+import type { StoreShape } from "../store/Store.js"
+import type { Registry } from "./ConnectionRegistry.js"
+import type { PrefixTable } from "./PrefixStats.js"
+import { resetServerCounters, type ServerCounters } from "./ServerStats.js"
+import { itemsStats, sizesStats, slabsStats } from "./ClassStatsReport.js"
+import { connsStats, generalStats, settingsStats } from "./StatsReport.js"
+
+/** What the stats command reads. */
+export interface StatsSources {
+  readonly store: StoreShape
+  readonly counters: ServerCounters
+  readonly settings: Settings
+  readonly registry: Registry
+  readonly prefixes: PrefixTable
+}
+
+const detailUsage = Res.ClientError.make({ message: "usage: stats detail on|off|dump" })
+
+const detail = (prefixes: PrefixTable, mode: string | undefined): Result => {
+  switch (mode) {
+    case "on":
+    case "off":
+      prefixes.enabled = mode === "on"
+      return Res.results.ok
+    case "dump":
+      return Res.PrefixDump.make({ prefixes: prefixes.dump() })
+    default:
+      return detailUsage
+  }
+}
+
+/** Answers `stats <args>`. */
+export const statsCommand = (args: ReadonlyArray<string>, sources: StatsSources): Effect.Effect<Result> => {
+  const { counters, prefixes, registry, settings, store } = sources
+  switch (args[0]) {
+    case undefined:
+      return Effect.zipWith(store.stats, Clock.currentTimeMillis, (storeStats, now) =>
+        Res.StatsReply.make({ entries: generalStats(counters, storeStats, settings, now) }))
+    case "reset":
+      return Effect.as(
+        Effect.zipRight(
+          store.resetStats,
+          Effect.sync(() => {
+            resetServerCounters(counters)
+            prefixes.clear()
+          })
+        ),
+        Res.results.statsReset
+      )
+    case "settings": {
+      const port = registry.listening?.port ?? settings.port
+      return Effect.map(store.stats, (storeStats) =>
+        Res.StatsReply.make({ entries: settingsStats(settings, port, prefixes.enabled, storeStats.limit_maxbytes) }))
+    }
+    case "conns":
+      return Effect.map(Clock.currentTimeMillis, (now) => Res.StatsReply.make({ entries: connsStats(registry, now) }))
+    case "detail":
+      return Effect.sync(() => detail(prefixes, args[1]))
+    case "items":
+      return Effect.zipWith(store.classStats, Clock.currentTimeMillis, (snapshot, now) =>
+        Res.StatsReply.make({ entries: itemsStats(snapshot, Math.floor(now / 1000)) }))
+    case "slabs":
+      return Effect.zipWith(store.classStats, store.stats, (snapshot, storeStats) =>
+        Res.StatsReply.make({ entries: slabsStats(snapshot, storeStats.total_malloced) }))
+    case "sizes":
+      return Effect.map(store.classStats, (snapshot) => Res.StatsReply.make({ entries: sizesStats(snapshot) }))
+    case "sizes_enable":
+    case "sizes_disable": {
+      // memcached answers these with one STAT line and no END.
+      const on = args[0] === "sizes_enable"
+      return Effect.as(
+        store.trackSizes(on),
+        Res.StatsReply.make({ entries: [["sizes_status", on ? "enabled" : "disabled"]], terminated: false })
+      )
+    }
+    default:
+      return Effect.succeed(Res.results.unknownCommand)
+  }
+}
