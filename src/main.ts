@@ -7,8 +7,9 @@
  *
  * @module
  */
-import { NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect } from "effect"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
 import * as Cli from "./config/Cli.js"
 import { EFFCACHED_VERSION, PROTOCOL_VERSION } from "./config/Version.js"
 import * as Effcached from "./server/Effcached.js"

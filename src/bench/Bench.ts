@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { Effect, Either } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as LoadGenerator from "./LoadGenerator.js"
 import type { Options } from "./Options.js"
 import type { Progress } from "./Progress.js"

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { spawn, spawnSync } from "node:child_process"
 
 /** How a program ended and what it wrote. */

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as net from "node:net"
 import { performance } from "node:perf_hooks"
 import { Connection, RunState } from "./LoadConnection.js"

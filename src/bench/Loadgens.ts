@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as LoadGenerator from "./LoadGenerator.js"
 import * as Mcload from "./Mcload.js"
 import * as Memtier from "./Memtier.js"

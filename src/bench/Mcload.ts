@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs"
 import * as path from "node:path"
 import * as Command from "./Command.js"

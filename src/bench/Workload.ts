@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { Data, type Effect } from "effect"
+import * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
 
 /** The shape of the load: the same for every server of a scenario step. */
 export interface Workload {

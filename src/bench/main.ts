@@ -9,8 +9,10 @@
  *
  * @module
  */
-import { NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Exit } from "effect"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { spawnSync } from "node:child_process"
 import * as os from "node:os"
 import * as path from "node:path"

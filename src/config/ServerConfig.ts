@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { Context, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
 
 /** Every setting, resolved (units: bytes, milliseconds). */
 export interface Settings {

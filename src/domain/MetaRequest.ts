@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { BinaryKey, Exptime, Flags, U64, Value } from "./Primitives.js"
 
 /** Every flag memcached 1.6.18 accepts on mg, ms, md and ma. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { FlaggedMetaRequest } from "./MetaRequest.js"
 import { BinaryKey, CasUnique, Flags, Value } from "./Primitives.js"
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** The longest key memcached accepts, in bytes. */
 export const KEY_MAX_LENGTH = 250

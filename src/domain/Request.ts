@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { MetaArithmetic, MetaDebug, MetaDelete, MetaGet, MetaNoop, MetaSet } from "./MetaRequest.js"
 import { BinaryKey, Exptime, Flags, Key, U64, Value } from "./Primitives.js"
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { MetaDebugMiss, MetaDebugReply, MetaNoopReply, MetaReply } from "./MetaResult.js"
 import { CasUnique, Flags, Key, U64, Value } from "./Primitives.js"
 

@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { Either, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import {
   MAX_OPAQUE_LENGTH,
   type MetaArithmeticMode,

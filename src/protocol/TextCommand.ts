@@ -9,7 +9,9 @@
  *
  * @module
  */
-import { Either, ParseResult, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import type { Key } from "../domain/Primitives.js"
 import * as Req from "../domain/Request.js"
 import type { Request, StorageCommand } from "../domain/Request.js"

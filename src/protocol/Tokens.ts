@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { ParseResult, Schema } from "effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { Exptime, Flags, U64 } from "../domain/Primitives.js"
 import { parseI32, parseU32, parseU64 } from "./Numbers.js"
 

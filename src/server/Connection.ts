@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { PROTOCOL_VERSION } from "../config/Version.js"
 import { isQuiet, type Request } from "../domain/Request.js"

@@ -6,7 +6,9 @@
  *
  * @module
  */
-import { Context, type Fiber, Layer } from "effect"
+import * as Context from "effect/Context"
+import type * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import type * as net from "node:net"
 import type { TextReader } from "../protocol/TextReader.js"
 import type { SocketChannel } from "./SocketChannel.js"

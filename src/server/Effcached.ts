@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { Layer } from "effect"
+import * as Layer from "effect/Layer"
 import { ServerConfig, type Settings } from "../config/ServerConfig.js"
 import * as PartitionedStore from "../store/PartitionedStore.js"
 import type { Store } from "../store/Store.js"

@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { Layer, Scheduler } from "effect"
+import * as Layer from "effect/Layer"
+import * as Scheduler from "effect/Scheduler"
 
 /** At most this many drain rounds per turn before yielding to I/O. */
 const MAX_ROUNDS_PER_TURN = 256

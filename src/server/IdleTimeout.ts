@@ -7,7 +7,11 @@
  *
  * @module
  */
-import { Clock, Effect, Fiber, Layer, Schedule } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { ConnectionRegistry } from "./ConnectionRegistry.js"
 import { ServerStats } from "./ServerStats.js"

@@ -5,7 +5,10 @@
  *
  * @module
  */
-import { Context, Deferred, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 
 /** What the lifecycle offers. */
 export interface LifecycleShape {

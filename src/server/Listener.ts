@@ -6,7 +6,11 @@
  *
  * @module
  */
-import { Data, Effect, FiberSet, Layer, Option } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as net from "node:net"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { EFFCACHED_VERSION } from "../config/Version.js"

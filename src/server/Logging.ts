@@ -16,7 +16,13 @@
  *
  * @module
  */
-import { Cause, Data, Effect, HashMap, Layer, Logger, LogLevel } from "effect"
+import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as HashMap from "effect/HashMap"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as fs from "node:fs"
 import type { LogFormat } from "../config/ServerConfig.js"
 

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { Context, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
 import type { Request } from "../domain/Request.js"
 import type { PrefixLine, Result } from "../domain/Result.js"
 import { murmur3 } from "./Murmur3.js"

@@ -4,7 +4,10 @@
  *
  * @module
  */
-import { Clock, Context, Effect, Layer } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 
 /** The server's counters. */
 export interface ServerCounters {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type * as net from "node:net"
 
 /** Pause reading once this much input waits unprocessed. */

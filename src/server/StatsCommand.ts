@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import type { Settings } from "../config/ServerConfig.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"

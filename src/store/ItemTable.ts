@@ -558,7 +558,7 @@ export class ItemTable implements Cleaner {
       const length = R.length(buf, off)
       const bits = R.bits(buf, off)
       if ((bits & R.Bit.Live) !== 0) {
-        const ref = victim.id * SPAN + off
+        const ref = this.log.ref(victim, off)
         const keyStart = R.keyStart(off)
         const hash = hashBytes(buf, keyStart, keyStart + R.keyLength(buf, off))
         const cls = R.sizeClass(buf, off)
@@ -647,7 +647,7 @@ export class ItemTable implements Cleaner {
       if ((R.bits(buf, off) & R.Bit.Live) !== 0 && this.isDead(buf, off, now)) {
         const keyStart = R.keyStart(off)
         this.classStats.table.crawler_reclaimed[R.sizeClass(buf, off)]!++
-        this.unlink0(segment.id * SPAN + off, hashBytes(buf, keyStart, keyStart + R.keyLength(buf, off)))
+        this.unlink0(this.log.ref(segment, off), hashBytes(buf, keyStart, keyStart + R.keyLength(buf, off)))
         this.counters.crawler_reclaimed++
         removed++
       }

@@ -2,7 +2,7 @@
  * A partition's hash index: key -> record reference, in two typed arrays (open addressing, linear
  * probing, backward-shift deletion). It holds no key strings: a candidate slot is confirmed by its
  * 32-bit hash and then by comparing the key with the record's key bytes, which the caller does through
- * `matches`. That keeps the index at 12 bytes a slot instead of a Map entry and a string per key.
+ * `matches`. That keeps the index at 8 bytes a slot instead of a Map entry and a string per key.
  *
  * @module
  */
@@ -27,14 +27,15 @@ export const hashBytes = (bytes: Uint8Array, start: number, end: number): number
   return h >>> 0
 }
 
-const EMPTY = -1
+/** An empty slot: references are below 2^32 - 1 (see SegmentLog). */
+const EMPTY = 0xffff_ffff
 const MIN_CAPACITY = 1024
 /** Grow past this load: linear probing stays short below it. */
 const MAX_LOAD = 0.7
 
-/** Open-addressing map from key hash (+ key check) to a record reference (a non-negative number). */
+/** Open-addressing map from key hash (+ key check) to a record reference (a 32-bit unsigned number). */
 export class KeyIndex {
-  private refs: Float64Array
+  private refs: Uint32Array
   private hashes: Uint32Array
   private mask: number
   private shift: number
@@ -45,7 +46,7 @@ export class KeyIndex {
     /** Whether the record at `ref` has this key; called only for slots whose hash matches. */
     private readonly matches: (ref: number, key: string) => boolean
   ) {
-    this.refs = new Float64Array(MIN_CAPACITY).fill(EMPTY)
+    this.refs = new Uint32Array(MIN_CAPACITY).fill(EMPTY)
     this.hashes = new Uint32Array(MIN_CAPACITY)
     this.mask = MIN_CAPACITY - 1
     this.shift = 32 - Math.log2(MIN_CAPACITY)
@@ -72,7 +73,7 @@ export class KeyIndex {
     const { refs, hashes, mask } = this
     for (let i = this.home(hash); ; i = (i + 1) & mask) {
       const ref = refs[i]!
-      if (ref === EMPTY) return EMPTY
+      if (ref === EMPTY) return -1
       if (hashes[i] === hash && this.matches(ref, key)) return ref
     }
   }
@@ -142,7 +143,7 @@ export class KeyIndex {
   private resize(capacity: number): void {
     const oldRefs = this.refs
     const oldHashes = this.hashes
-    this.refs = new Float64Array(capacity).fill(EMPTY)
+    this.refs = new Uint32Array(capacity).fill(EMPTY)
     this.hashes = new Uint32Array(capacity)
     this.mask = capacity - 1
     this.shift = 32 - Math.log2(capacity)

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { Effect, Mailbox } from "effect"
+import * as Effect from "effect/Effect"
+import * as Mailbox from "effect/Mailbox"
 import type { Request, Retrieval } from "../domain/Request.js"
 import type { Hit, Result } from "../domain/Result.js"
 import type { ItemTable } from "./ItemTable.js"

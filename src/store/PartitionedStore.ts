@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { Request } from "../domain/Request.js"
 import type { Result } from "../domain/Result.js"
 import { ServerConfig } from "../config/ServerConfig.js"

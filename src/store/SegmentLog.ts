@@ -11,13 +11,20 @@
  * Records above 16 KB get a dedicated buffer of their own, released as soon as the record dies, so
  * large values never fragment the segments and a reply may hold their bytes safely.
  *
- * A record reference is `segmentId * SPAN + offset`.
+ * A record reference is one 32-bit number, `segmentId * 2^17 + offset / 8` (records are 8-aligned), so
+ * the key index holds 4 bytes a reference.
  *
  * @module
  */
 
-/** Reference arithmetic: segments are at most this many bytes. */
+/** Segments are at most this many bytes (offsets / 8 fit in 17 bits). */
 export const SPAN = 2 ** 20
+
+/** Segment ids fit in 15 bits. */
+const MAX_SEGMENTS = 2 ** 15 - 1
+
+/** A partition of at most this many bytes would need more segment ids: dedicated records grow. */
+const DEDICATED_PER_BUDGET = 2 ** 14
 
 /** One buffer of records. */
 export class Segment {
@@ -82,22 +89,28 @@ export class SegmentLog {
    * bounds what a read copies.
    */
   get dedicatedThreshold(): number {
-    return Math.min(this.segmentSize >>> 2, DEDICATED_ABOVE)
+    // A very large budget raises it, so that the records fit in the 15-bit segment ids.
+    return Math.max(Math.min(this.segmentSize >>> 2, DEDICATED_ABOVE), Math.ceil(this.budget / DEDICATED_PER_BUDGET))
+  }
+
+  /** The reference of the record at `offset` in `segment`. */
+  ref(segment: Segment, offset: number): number {
+    return segment.id * 131072 + (offset >>> 3)
   }
 
   /** The segment holding `ref`. */
   segment(ref: number): Segment {
-    return this.segments[Math.floor(ref / SPAN)]!
+    return this.segments[ref >>> 17]!
   }
 
   /** The buffer holding `ref`. */
   buffer(ref: number): Buffer {
-    return this.segments[Math.floor(ref / SPAN)]!.buf
+    return this.segments[ref >>> 17]!.buf
   }
 
   /** The record's offset in its buffer. */
   offset(ref: number): number {
-    return ref % SPAN
+    return (ref & 0x1ffff) << 3
   }
 
   /** Space for a new record of `length` bytes; -1 when it cannot be made (memory full under -M). */
@@ -144,7 +157,7 @@ export class SegmentLog {
   }
 
   private append(segment: Segment, length: number): number {
-    const ref = segment.id * SPAN + segment.used
+    const ref = this.ref(segment, segment.used)
     segment.used += length
     segment.live += length
     return ref
@@ -179,7 +192,12 @@ export class SegmentLog {
   /** Room left for new segments, keeping one back as the cleaning spare. */
   private canGrow(size: number): boolean {
     const reserve = this.spare === undefined ? this.segmentSize : 0
-    return this.allocated + size + reserve <= this.budget
+    return this.allocated + size + reserve <= this.budget && this.hasId()
+  }
+
+  /** Whether a new segment can get an id. */
+  private hasId(): boolean {
+    return this.freeIds.length > 0 || this.segments.length < MAX_SEGMENTS
   }
 
   /** Makes a fresh head segment with room for `length`; false if memory is full and nothing can go. */
@@ -189,7 +207,7 @@ export class SegmentLog {
       if (pooled !== undefined) return this.setHead(pooled)
       if (this.canGrow(this.segmentSize)) return this.setHead(this.newSegment(this.segmentSize, false))
       // Memory is full: one empty segment is kept back as the cleaning target (growth reserved it).
-      if (this.spare === undefined && this.allocated + this.segmentSize <= this.budget) {
+      if (this.spare === undefined && this.allocated + this.segmentSize <= this.budget && this.hasId()) {
         this.spare = this.newSegment(this.segmentSize, false)
       }
       // Compacting (-M) needs somewhere to copy every live record to.
@@ -257,7 +275,7 @@ export class SegmentLog {
 
   /** Space for a dedicated record; -1 if it cannot be made. */
   private allocateDedicated(length: number): number {
-    if (!this.makeRoom(length)) return -1
+    if (!this.makeRoom(length) || !this.hasId()) return -1
     const segment = this.newSegment(length, true)
     this.fifo.push(segment)
     return this.append(segment, length)

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { Context, type Effect } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
 import type { Request } from "../domain/Request.js"
 import type { Result } from "../domain/Result.js"
 import type { ClassSnapshot } from "./ClassStats.js"

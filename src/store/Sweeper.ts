@@ -5,7 +5,10 @@
  *
  * @module
  */
-import { Duration, Effect, Layer, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { Store } from "./Store.js"
 
