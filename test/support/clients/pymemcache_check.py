@@ -6,28 +6,13 @@ Python client, and checks every result. Run with Debian's /usr/bin/python3 (pyth
 Usage: pymemcache_check.py PORT
 Prints "OK <n> checks" and exits 0, or prints the failing check and exits 1.
 """
-import sys
 import time
-import traceback
 
+from checks import check, check_true, port_argument, raises, run
 from pymemcache.client.base import Client
-from pymemcache.exceptions import MemcacheClientError, MemcacheServerError
+from pymemcache.exceptions import MemcacheClientError, MemcacheIllegalInputError, MemcacheServerError
 
-PORT = int(sys.argv[1])
-SERVER = ("127.0.0.1", PORT)
-checks = 0
-
-
-def check(label, actual, expected):
-    global checks
-    checks += 1
-    assert actual == expected, "%s: expected %r, got %r" % (label, expected, actual)
-
-
-def check_true(label, condition, detail=""):
-    global checks
-    checks += 1
-    assert condition, "%s failed %s" % (label, detail)
+SERVER = ("127.0.0.1", port_argument())
 
 
 class FlagsSerde:
@@ -119,11 +104,7 @@ def reply_mode(c):
     check("incr grows length", c.incr("n9", 1), 10)
     check("get grown counter", c.get("n9"), b"10")
     check("set non-numeric", c.set("word", b"abc"), True)
-    try:
-        c.incr("word", 1)
-        check_true("incr non-numeric raises", False)
-    except MemcacheClientError:
-        check_true("incr non-numeric raises", True)
+    raises("incr non-numeric raises", MemcacheClientError, lambda: c.incr("word", 1))
     check("value untouched after bad incr", c.get("word"), b"abc")
 
     # touch
@@ -158,11 +139,7 @@ def reply_mode(c):
     value, _ = c.gets("large")
     check("gets large", value, large)
     too_big = b"x" * (2 * 1024 * 1024)
-    try:
-        result = c.set("huge", too_big)
-        check_true("set over item limit refused", False, "returned %r" % (result,))
-    except MemcacheServerError:
-        check_true("set over item limit refused", True)
+    raises("set over item limit refused", MemcacheServerError, lambda: c.set("huge", too_big))
     # pymemcache closes the socket after an error; the next call reconnects.
     check("get over-limit item", c.get("huge"), None)
     check("large still there", c.get("large") == large, True)
@@ -259,16 +236,56 @@ def noreply_mode(c, verify):
     c.quit()
 
 
-def main():
-    try:
-        reply_mode(client(False))
-        noreply_mode(client(True), client(False))
-    except Exception:
-        print("FAILED after %d checks:" % checks)
-        traceback.print_exc(file=sys.stdout)
-        sys.exit(1)
-    print("OK %d checks" % checks)
+def rejected(label, call):
+    """Checks that pymemcache refuses the call itself, before sending anything."""
+    raises(label, MemcacheIllegalInputError, call)
+
+
+def keys_mode(c):
+    """Keys pymemcache refuses on the client side, and byte keys it passes through."""
+    check("keys flush_all", c.flush_all(), True)
+    # Unicode keys: refused with MemcacheIllegalInputError by every command (allow_unicode_keys=False).
+    for label, call in (
+        ("set", lambda: c.set("ключ", b"v")),
+        ("get", lambda: c.get("ключ")),
+        ("get_many", lambda: c.get_many(["ok", "ключ"])),
+        ("gets", lambda: c.gets("ключ")),
+        ("add", lambda: c.add("ключ", b"v")),
+        ("append", lambda: c.append("ключ", b"v")),
+        ("cas", lambda: c.cas("ключ", b"v", b"1")),
+        ("incr", lambda: c.incr("ключ", 1)),
+        ("touch", lambda: c.touch("ключ", 10)),
+        ("delete", lambda: c.delete("ключ")),
+    ):
+        rejected("unicode key refused by %s" % label, call)
+    # Other keys memcached cannot take: refused the same way.
+    rejected("key with space refused", lambda: c.set("a b", b"v"))
+    rejected("key with newline refused", lambda: c.set("a\nb", b"v"))
+    rejected("key with NUL refused", lambda: c.set("a\x00b", b"v"))
+    rejected("251-byte key refused", lambda: c.set("k" * 251, b"v"))
+    rejected("unicode value refused", lambda: c.set("ok", "значение"))
+    # Nothing of the refused commands reached the server: the connection is still in step.
+    check("set after refusals", c.set("ok", b"fine"), True)
+    check("get after refusals", c.get_many(["ok"]), {"ok": b"fine"})
+    # Byte keys that are not UTF-8 are fine for memcached (any byte but space, CR/LF and NUL).
+    check("set non-utf8 byte key", c.set(b"\xff\xfe\x01", b"raw"), True)
+    check("get non-utf8 byte key", c.get(b"\xff\xfe\x01"), b"raw")
+    # With allow_unicode_keys=True the key goes out UTF-8 encoded: the same bytes as a byte key.
+    unicode_client = Client(SERVER, allow_unicode_keys=True, default_noreply=False, connect_timeout=5, timeout=10)
+    check("unicode-keys client set", unicode_client.set("ключ", b"utf8"), True)
+    check("unicode-keys client get", unicode_client.get("ключ"), b"utf8")
+    check("read back by utf-8 bytes", c.get("ключ".encode("utf-8")), b"utf8")
+    check("unicode-keys client delete", unicode_client.delete("ключ"), True)
+    check("gone by utf-8 bytes", c.get("ключ".encode("utf-8")), None)
+    unicode_client.close()
+    # stats with an argument
+    settings = c.stats("settings")
+    check_true("stats settings has item_size_max", b"item_size_max" in settings, sorted(settings.keys()))
+    check("stats settings item_size_max", settings.get(b"item_size_max"), 1024 * 1024)
+    c.quit()
 
 
 if __name__ == "__main__":
-    main()
+    run(lambda: reply_mode(client(False)),
+        lambda: noreply_mode(client(True), client(False)),
+        lambda: keys_mode(client(False)))
