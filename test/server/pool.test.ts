@@ -57,7 +57,7 @@ describe.runIf(requireTool("nutcracker (twemproxy)", nutcrackerPath !== undefine
     instances.push(...(await Promise.all(names.map(() => startEffcached()))))
     ports = instances.map((instance) => instance.port)
     const backends = names.map((name, i) => ({ name, port: ports[i]! }))
-    const common = { backends, timeoutMs: 2000, serverFailureLimit: 2, serverRetryTimeoutMs: 1000 }
+    const common = { backends, timeoutMs: 2000, serverFailureLimit: 2, serverRetryTimeoutMs: 2000 }
     fixed = { name: "fixed", port: await freePort(), autoEjectHosts: false, ...common }
     ejecting = { name: "ejecting", port: await freePort(), autoEjectHosts: true, ...common }
     proxy = await startNutcracker([fixed, ejecting])
@@ -106,6 +106,10 @@ describe.runIf(requireTool("nutcracker (twemproxy)", nutcrackerPath !== undefine
     const failures = attempts.slice(0, -1)
     expect(failures.length).toBeGreaterThanOrEqual(1)
     expect(failures.filter((reply) => !reply.startsWith("SERVER_ERROR "))).toEqual([])
+    // While it is out (server_retry_timeout), a multi-key get including its keys is served.
+    const multi = await requestOnce(ejecting.port, `get ${liveKeys[0]} ${deadKeys[0]}\r\n`)
+    expect(multi).toContain(`VALUE ${liveKeys[0]} 0 `)
+    expect(multi).toContain(`VALUE ${deadKeys[0]} 0 5\r\nmoved\r\n`)
     const placed = await holders([ports[0]!, ports[2]!], [deadKeys[0]!])
     expect(placed.get(deadKeys[0]!)).toHaveLength(1)
     // Ketama: taking one instance out of the ring moves only its keys.
