@@ -12,5 +12,5 @@ describePythonCheck({
   module: "pylibmc",
   debianPackage: "python3-pylibmc",
   script: "pylibmc_check.py",
-  minimumChecks: 136
+  minimumChecks: 137
 })

@@ -10,7 +10,7 @@ Prints "OK <n> checks" and exits 0, or prints the failing check and exits 1.
 import time
 
 import pylibmc
-from checks import check, check_true, port_argument, raises, run
+from checks import binary_and_large_values, check, check_true, port_argument, raises, run, storage_commands, touch_and_delete
 
 SERVERS = ["127.0.0.1:%d" % port_argument()]
 
@@ -22,26 +22,7 @@ def client(**behaviors):
 
 def storage(c):
     check("flush_all", c.flush_all(), True)
-    check("set", c.set("k1", b"v1"), True)
-    check("get", c.get("k1"), b"v1")
-    check("get missing", c.get("missing"), None)
-    check("set overwrite", c.set("k1", b"v1b"), True)
-    check("get overwritten", c.get("k1"), b"v1b")
-    check("set empty", c.set("empty", b""), True)
-    check("get empty", c.get("empty"), b"")
-
-    check("add new", c.add("added", b"x"), True)
-    check("add existing", c.add("added", b"y"), False)
-    check("get after add", c.get("added"), b"x")
-    check("replace existing", c.replace("added", b"z"), True)
-    check("replace missing", c.replace("nobody", b"z"), False)
-    check("get after failed replace", c.get("nobody"), None)
-    check("append", c.append("added", b"-tail"), True)
-    check("prepend", c.prepend("added", b"head-"), True)
-    check("get after append/prepend", c.get("added"), b"head-z-tail")
-    check("append missing", c.append("nobody", b"x"), False)
-    check("prepend missing", c.prepend("nobody", b"x"), False)
-    check("no item made by append/prepend", c.get("nobody"), None)
+    storage_commands(c)
 
     value, token = c.gets("added")
     check("gets value", value, b"head-z-tail")
@@ -54,12 +35,7 @@ def storage(c):
     raises("cas missing raises NotFound", pylibmc.NotFound, lambda: c.cas("nobody", b"x", token2))
     check("gets missing", c.gets("nobody"), (None, None))
 
-    check("touch existing", c.touch("k1", 100), True)
-    check("touch missing", c.touch("nobody", 100), False)
-    check("get after touch", c.get("k1"), b"v1b")
-    check("delete existing", c.delete("k1"), True)
-    check("delete missing", c.delete("k1"), False)
-    check("get after delete", c.get("k1"), None)
+    touch_and_delete(c)
 
 
 def counters(c):
@@ -102,15 +78,7 @@ def multi(c):
 
 
 def values(c):
-    binary = b"a\x00b\r\nc\rd\ne\r\nEND\r\n\x00\xff"
-    check("set binary", c.set("bin", binary), True)
-    check("get binary", c.get("bin"), binary)
-    every_byte = bytes(range(256)) * 4
-    check("set all bytes", c.set("bytes", every_byte), True)
-    check("get all bytes", c.get("bytes"), every_byte)
-    large = bytes((i * 7 + 3) % 256 for i in range(500 * 1024))
-    check("set large", c.set("large", large), True)
-    check("get large", c.get("large"), large)
+    binary_and_large_values(c)
     compressible = b"compress me " * 50000
     check("set zlib-compressed", c.set("zipped", compressible, min_compress_len=1), True)
     check("get zlib-compressed", c.get("zipped"), compressible)

@@ -8,7 +8,7 @@ Prints "OK <n> checks" and exits 0, or prints the failing check and exits 1.
 """
 import time
 
-from checks import check, check_true, port_argument, raises, run
+from checks import BINARY, binary_and_large_values, check, check_true, port_argument, raises, run, storage_commands, touch_and_delete
 from pymemcache.client.base import Client
 from pymemcache.exceptions import MemcacheClientError, MemcacheIllegalInputError, MemcacheServerError
 
@@ -37,15 +37,8 @@ def reply_mode(c):
     version = c.version()
     check_true("version is bytes", isinstance(version, bytes) and len(version) > 0, repr(version))
 
-    # set / get
-    check("set", c.set("k1", b"v1"), True)
-    check("get", c.get("k1"), b"v1")
-    check("get missing", c.get("missing"), None)
+    storage_commands(c)
     check("get missing default", c.get("missing", b"dflt"), b"dflt")
-    check("set overwrite", c.set("k1", b"v1b"), True)
-    check("get overwritten", c.get("k1"), b"v1b")
-    check("set empty", c.set("empty", b""), True)
-    check("get empty", c.get("empty"), b"")
 
     # get_many / set_many / gets_many
     check("set_many", c.set_many({"m1": b"a", "m2": b"bb", "m3": b"ccc"}), [])
@@ -55,23 +48,6 @@ def reply_mode(c):
     check("gets_many keys", sorted(many.keys()), ["m1", "m2"])
     check("gets_many values", (many["m1"][0], many["m2"][0]), (b"a", b"bb"))
     check_true("gets_many cas differ", many["m1"][1] != many["m2"][1], repr(many))
-
-    # add / replace
-    check("add new", c.add("added", b"x"), True)
-    check("add existing", c.add("added", b"y"), False)
-    check("get after add", c.get("added"), b"x")
-    check("replace existing", c.replace("added", b"z"), True)
-    check("get after replace", c.get("added"), b"z")
-    check("replace missing", c.replace("nobody", b"z"), False)
-    check("get after failed replace", c.get("nobody"), None)
-
-    # append / prepend
-    check("append", c.append("added", b"-tail"), True)
-    check("prepend", c.prepend("added", b"head-"), True)
-    check("get after append/prepend", c.get("added"), b"head-z-tail")
-    check("append missing", c.append("nobody", b"x"), False)
-    check("prepend missing", c.prepend("nobody", b"x"), False)
-    check("no item made by append/prepend", c.get("nobody"), None)
 
     # gets / cas
     check("set for cas", c.set("c", b"one"), True)
@@ -107,35 +83,20 @@ def reply_mode(c):
     raises("incr non-numeric raises", MemcacheClientError, lambda: c.incr("word", 1))
     check("value untouched after bad incr", c.get("word"), b"abc")
 
-    # touch
-    check("touch existing", c.touch("k1", 100), True)
-    check("touch missing", c.touch("nobody", 100), False)
-    check("get after touch", c.get("k1"), b"v1b")
-
-    # delete
-    check("delete existing", c.delete("k1"), True)
-    check("delete missing", c.delete("k1"), False)
-    check("get after delete", c.get("k1"), None)
+    # touch / delete
+    touch_and_delete(c)
     check("delete_many", c.delete_many(["m1", "m2", "nope"]), True)
     check("get_many after delete_many", c.get_many(["m1", "m2", "m3"]), {"m3": b"ccc"})
 
-    # binary values: NUL, CR, LF, "\r\n" and "END\r\n" inside, all 256 byte values
-    binary = b"a\x00b\r\nc\rd\ne\r\nEND\r\n\x00\xff"
-    check("set binary", c.set("bin", binary), True)
-    check("get binary", c.get("bin"), binary)
-    every_byte = bytes(range(256)) * 4
-    check("set all bytes", c.set("bytes", every_byte), True)
-    check("get all bytes", c.get("bytes"), every_byte)
+    # binary and large values
+    large = binary_and_large_values(c)
     check("append binary", c.append("bin", b"\r\n"), True)
-    check("get appended binary", c.get("bin"), binary + b"\r\n")
+    check("get appended binary", c.get("bin"), BINARY + b"\r\n")
     trailing = b"value ending in crlf\r\n"
     check("set trailing crlf", c.set("crlf", trailing), True)
-    check("get trailing crlf", c.get_many(["crlf", "bin"]), {"crlf": trailing, "bin": binary + b"\r\n"})
+    check("get trailing crlf", c.get_many(["crlf", "bin"]), {"crlf": trailing, "bin": BINARY + b"\r\n"})
 
-    # large value (~500 KB) and one over the default 1 MB item limit
-    large = bytes((i * 7 + 3) % 256 for i in range(500 * 1024))
-    check("set large", c.set("large", large), True)
-    check("get large", c.get("large"), large)
+    # the large value by gets, and one over the default 1 MB item limit
     value, _ = c.gets("large")
     check("gets large", value, large)
     too_big = b"x" * (2 * 1024 * 1024)
