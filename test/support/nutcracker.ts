@@ -61,24 +61,31 @@ export const startNutcracker = async (pools: ReadonlyArray<Pool>): Promise<Runni
   if (nutcrackerPath === undefined) throw new Error("nutcracker is not installed")
   const dir = mkdtempSync(path.join(tmpdir(), "effcached-nutcracker-"))
   const configPath = path.join(dir, "nutcracker.yml")
-  const config = nutcrackerConfig(pools)
-  writeFileSync(configPath, config + "\n")
-  const checked = spawnSync(nutcrackerPath, ["-t", "-c", configPath], { encoding: "utf8" })
-  if (checked.status !== 0) throw new Error(`nutcracker -t refused the configuration:\n${config}\n${checked.stderr}`)
-  const statsPort = await freePort()
   // The log goes to a file: nutcracker cannot open /dev/stderr when it is a socket, as Node makes it.
   const logPath = path.join(dir, "nutcracker.log")
-  const args = ["-c", configPath, "-s", String(statsPort), "-a", "127.0.0.1", "-o", logPath, "-v", "5"]
-  // All the pools listen once the first does: nutcracker binds every listener before serving.
-  const proxy = await startProcess(nutcrackerPath, args, pools[0]!.port)
-  return {
-    ...proxy,
-    config,
-    stderr: () => proxy.stderr() + (existsSync(logPath) ? readFileSync(logPath, "utf8") : ""),
-    stop: async () => {
-      const code = await proxy.stop()
-      rmSync(dir, { recursive: true, force: true })
-      return code
+  const log = () => (existsSync(logPath) ? readFileSync(logPath, "utf8") : "")
+  const config = nutcrackerConfig(pools)
+  try {
+    writeFileSync(configPath, config + "\n")
+    const checked = spawnSync(nutcrackerPath, ["-t", "-c", configPath], { encoding: "utf8" })
+    if (checked.status !== 0) throw new Error(`nutcracker -t refused the configuration:\n${config}\n${checked.stderr}`)
+    const statsPort = await freePort()
+    const args = ["-c", configPath, "-s", String(statsPort), "-a", "127.0.0.1", "-o", logPath, "-v", "5"]
+    // All the pools listen once the first does: nutcracker binds every listener before serving.
+    const proxy = await startProcess(nutcrackerPath, args, pools[0]!.port)
+    return {
+      ...proxy,
+      config,
+      stderr: () => proxy.stderr() + log(),
+      stop: async () => {
+        const code = await proxy.stop()
+        rmSync(dir, { recursive: true, force: true })
+        return code
+      }
     }
+  } catch (e) {
+    const message = `${e instanceof Error ? e.message : String(e)}\n--- nutcracker log ---\n${log()}`
+    rmSync(dir, { recursive: true, force: true })
+    throw new Error(message)
   }
 }
