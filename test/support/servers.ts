@@ -42,7 +42,11 @@ const canConnect = (port: number): Promise<boolean> =>
     socket.once("error", () => resolve(false))
   })
 
-const startProcess = async (command: string, args: ReadonlyArray<string>, port: number): Promise<RunningServer> => {
+/**
+ * Starts a server process and waits (10 s at most) until it accepts connections on `port`; stderr
+ * is collected, stdout ignored.
+ */
+export const startProcess = async (command: string, args: ReadonlyArray<string>, port: number): Promise<RunningServer> => {
   const child = spawn(command, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"] })
   let stderr = ""
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()))
@@ -74,9 +78,12 @@ const startProcess = async (command: string, args: ReadonlyArray<string>, port: 
   }
 }
 
-/** Starts `node dist/main.js` (build first: `npm test` does) with extra arguments, on a free port. */
-export const startEffcached = async (args: ReadonlyArray<string> = []): Promise<RunningServer> => {
-  const port = await freePort()
+/**
+ * Starts `node dist/main.js` (build first: `npm test` does) with extra arguments, on `port` or a free
+ * one (a given port restarts an instance where its clients expect it).
+ */
+export const startEffcached = async (args: ReadonlyArray<string> = [], port?: number): Promise<RunningServer> => {
+  port ??= await freePort()
   return startProcess(process.execPath, [path.join(root, "dist/main.js"), "-p", String(port), ...args], port)
 }
 

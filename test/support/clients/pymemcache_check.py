@@ -6,28 +6,13 @@ Python client, and checks every result. Run with Debian's /usr/bin/python3 (pyth
 Usage: pymemcache_check.py PORT
 Prints "OK <n> checks" and exits 0, or prints the failing check and exits 1.
 """
-import sys
 import time
-import traceback
 
+from checks import BINARY, binary_and_large_values, check, check_true, port_argument, raises, run, storage_commands, touch_and_delete
 from pymemcache.client.base import Client
-from pymemcache.exceptions import MemcacheClientError, MemcacheServerError
+from pymemcache.exceptions import MemcacheClientError, MemcacheIllegalInputError, MemcacheServerError
 
-PORT = int(sys.argv[1])
-SERVER = ("127.0.0.1", PORT)
-checks = 0
-
-
-def check(label, actual, expected):
-    global checks
-    checks += 1
-    assert actual == expected, "%s: expected %r, got %r" % (label, expected, actual)
-
-
-def check_true(label, condition, detail=""):
-    global checks
-    checks += 1
-    assert condition, "%s failed %s" % (label, detail)
+SERVER = ("127.0.0.1", port_argument())
 
 
 class FlagsSerde:
@@ -52,15 +37,8 @@ def reply_mode(c):
     version = c.version()
     check_true("version is bytes", isinstance(version, bytes) and len(version) > 0, repr(version))
 
-    # set / get
-    check("set", c.set("k1", b"v1"), True)
-    check("get", c.get("k1"), b"v1")
-    check("get missing", c.get("missing"), None)
+    storage_commands(c)
     check("get missing default", c.get("missing", b"dflt"), b"dflt")
-    check("set overwrite", c.set("k1", b"v1b"), True)
-    check("get overwritten", c.get("k1"), b"v1b")
-    check("set empty", c.set("empty", b""), True)
-    check("get empty", c.get("empty"), b"")
 
     # get_many / set_many / gets_many
     check("set_many", c.set_many({"m1": b"a", "m2": b"bb", "m3": b"ccc"}), [])
@@ -70,23 +48,6 @@ def reply_mode(c):
     check("gets_many keys", sorted(many.keys()), ["m1", "m2"])
     check("gets_many values", (many["m1"][0], many["m2"][0]), (b"a", b"bb"))
     check_true("gets_many cas differ", many["m1"][1] != many["m2"][1], repr(many))
-
-    # add / replace
-    check("add new", c.add("added", b"x"), True)
-    check("add existing", c.add("added", b"y"), False)
-    check("get after add", c.get("added"), b"x")
-    check("replace existing", c.replace("added", b"z"), True)
-    check("get after replace", c.get("added"), b"z")
-    check("replace missing", c.replace("nobody", b"z"), False)
-    check("get after failed replace", c.get("nobody"), None)
-
-    # append / prepend
-    check("append", c.append("added", b"-tail"), True)
-    check("prepend", c.prepend("added", b"head-"), True)
-    check("get after append/prepend", c.get("added"), b"head-z-tail")
-    check("append missing", c.append("nobody", b"x"), False)
-    check("prepend missing", c.prepend("nobody", b"x"), False)
-    check("no item made by append/prepend", c.get("nobody"), None)
 
     # gets / cas
     check("set for cas", c.set("c", b"one"), True)
@@ -119,50 +80,27 @@ def reply_mode(c):
     check("incr grows length", c.incr("n9", 1), 10)
     check("get grown counter", c.get("n9"), b"10")
     check("set non-numeric", c.set("word", b"abc"), True)
-    try:
-        c.incr("word", 1)
-        check_true("incr non-numeric raises", False)
-    except MemcacheClientError:
-        check_true("incr non-numeric raises", True)
+    raises("incr non-numeric raises", MemcacheClientError, lambda: c.incr("word", 1))
     check("value untouched after bad incr", c.get("word"), b"abc")
 
-    # touch
-    check("touch existing", c.touch("k1", 100), True)
-    check("touch missing", c.touch("nobody", 100), False)
-    check("get after touch", c.get("k1"), b"v1b")
-
-    # delete
-    check("delete existing", c.delete("k1"), True)
-    check("delete missing", c.delete("k1"), False)
-    check("get after delete", c.get("k1"), None)
+    # touch / delete
+    touch_and_delete(c)
     check("delete_many", c.delete_many(["m1", "m2", "nope"]), True)
     check("get_many after delete_many", c.get_many(["m1", "m2", "m3"]), {"m3": b"ccc"})
 
-    # binary values: NUL, CR, LF, "\r\n" and "END\r\n" inside, all 256 byte values
-    binary = b"a\x00b\r\nc\rd\ne\r\nEND\r\n\x00\xff"
-    check("set binary", c.set("bin", binary), True)
-    check("get binary", c.get("bin"), binary)
-    every_byte = bytes(range(256)) * 4
-    check("set all bytes", c.set("bytes", every_byte), True)
-    check("get all bytes", c.get("bytes"), every_byte)
+    # binary and large values
+    large = binary_and_large_values(c)
     check("append binary", c.append("bin", b"\r\n"), True)
-    check("get appended binary", c.get("bin"), binary + b"\r\n")
+    check("get appended binary", c.get("bin"), BINARY + b"\r\n")
     trailing = b"value ending in crlf\r\n"
     check("set trailing crlf", c.set("crlf", trailing), True)
-    check("get trailing crlf", c.get_many(["crlf", "bin"]), {"crlf": trailing, "bin": binary + b"\r\n"})
+    check("get trailing crlf", c.get_many(["crlf", "bin"]), {"crlf": trailing, "bin": BINARY + b"\r\n"})
 
-    # large value (~500 KB) and one over the default 1 MB item limit
-    large = bytes((i * 7 + 3) % 256 for i in range(500 * 1024))
-    check("set large", c.set("large", large), True)
-    check("get large", c.get("large"), large)
+    # the large value by gets, and one over the default 1 MB item limit
     value, _ = c.gets("large")
     check("gets large", value, large)
     too_big = b"x" * (2 * 1024 * 1024)
-    try:
-        result = c.set("huge", too_big)
-        check_true("set over item limit refused", False, "returned %r" % (result,))
-    except MemcacheServerError:
-        check_true("set over item limit refused", True)
+    raises("set over item limit refused", MemcacheServerError, lambda: c.set("huge", too_big))
     # pymemcache closes the socket after an error; the next call reconnects.
     check("get over-limit item", c.get("huge"), None)
     check("large still there", c.get("large") == large, True)
@@ -259,16 +197,56 @@ def noreply_mode(c, verify):
     c.quit()
 
 
-def main():
-    try:
-        reply_mode(client(False))
-        noreply_mode(client(True), client(False))
-    except Exception:
-        print("FAILED after %d checks:" % checks)
-        traceback.print_exc(file=sys.stdout)
-        sys.exit(1)
-    print("OK %d checks" % checks)
+def rejected(label, call):
+    """Checks that pymemcache refuses the call itself, before sending anything."""
+    raises(label, MemcacheIllegalInputError, call)
+
+
+def keys_mode(c):
+    """Keys pymemcache refuses on the client side, and byte keys it passes through."""
+    check("keys flush_all", c.flush_all(), True)
+    # Unicode keys: refused with MemcacheIllegalInputError by every command (allow_unicode_keys=False).
+    for label, call in (
+        ("set", lambda: c.set("ключ", b"v")),
+        ("get", lambda: c.get("ключ")),
+        ("get_many", lambda: c.get_many(["ok", "ключ"])),
+        ("gets", lambda: c.gets("ключ")),
+        ("add", lambda: c.add("ключ", b"v")),
+        ("append", lambda: c.append("ключ", b"v")),
+        ("cas", lambda: c.cas("ключ", b"v", b"1")),
+        ("incr", lambda: c.incr("ключ", 1)),
+        ("touch", lambda: c.touch("ключ", 10)),
+        ("delete", lambda: c.delete("ключ")),
+    ):
+        rejected("unicode key refused by %s" % label, call)
+    # Other keys memcached cannot take: refused the same way.
+    rejected("key with space refused", lambda: c.set("a b", b"v"))
+    rejected("key with newline refused", lambda: c.set("a\nb", b"v"))
+    rejected("key with NUL refused", lambda: c.set("a\x00b", b"v"))
+    rejected("251-byte key refused", lambda: c.set("k" * 251, b"v"))
+    rejected("unicode value refused", lambda: c.set("ok", "значение"))
+    # Nothing of the refused commands reached the server: the connection is still in step.
+    check("set after refusals", c.set("ok", b"fine"), True)
+    check("get after refusals", c.get_many(["ok"]), {"ok": b"fine"})
+    # Byte keys that are not UTF-8 are fine for memcached (any byte but space, CR/LF and NUL).
+    check("set non-utf8 byte key", c.set(b"\xff\xfe\x01", b"raw"), True)
+    check("get non-utf8 byte key", c.get(b"\xff\xfe\x01"), b"raw")
+    # With allow_unicode_keys=True the key goes out UTF-8 encoded: the same bytes as a byte key.
+    unicode_client = Client(SERVER, allow_unicode_keys=True, default_noreply=False, connect_timeout=5, timeout=10)
+    check("unicode-keys client set", unicode_client.set("ключ", b"utf8"), True)
+    check("unicode-keys client get", unicode_client.get("ключ"), b"utf8")
+    check("read back by utf-8 bytes", c.get("ключ".encode("utf-8")), b"utf8")
+    check("unicode-keys client delete", unicode_client.delete("ключ"), True)
+    check("gone by utf-8 bytes", c.get("ключ".encode("utf-8")), None)
+    unicode_client.close()
+    # stats with an argument
+    settings = c.stats("settings")
+    check_true("stats settings has item_size_max", b"item_size_max" in settings, sorted(settings.keys()))
+    check("stats settings item_size_max", settings.get(b"item_size_max"), 1024 * 1024)
+    c.quit()
 
 
 if __name__ == "__main__":
-    main()
+    run(lambda: reply_mode(client(False)),
+        lambda: noreply_mode(client(True), client(False)),
+        lambda: keys_mode(client(False)))
