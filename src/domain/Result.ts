@@ -66,6 +66,12 @@ export const NotEnabled = Schema.TaggedStruct("NotEnabled", { feature: Schema.St
 export const MemlimitRejected = Schema.TaggedStruct("MemlimitRejected", {
   reason: Schema.Literal("too_small", "megabytes_not_bytes")
 })
+/** One item listed by `stats cachedump`: its key, value length and absolute expiry (0 = never). */
+export const DumpedItem = Schema.Struct({ key: Schema.String, bytes: Schema.Number, exptime: Schema.Number })
+/** @see DumpedItem */
+export type DumpedItem = typeof DumpedItem.Type
+/** The items `stats cachedump <class> <limit>` lists. */
+export const CacheDump = Schema.TaggedStruct("CacheDump", { items: Schema.Array(DumpedItem) })
 /** Close the connection after the replies before this one are sent (quit, or an unrecoverable input). */
 export const Close = Schema.TaggedStruct("Close", {})
 /** Nothing to send (a quiet request, or a request whose reply is suppressed). */
@@ -85,6 +91,7 @@ export const Result = Schema.Union(
   VersionReply,
   StatsReply,
   PrefixDump,
+  CacheDump,
   StatsReset,
   UnknownCommand,
   ClientError,
@@ -141,6 +148,7 @@ const resultTags: Record<Result["_tag"], true> = {
   VersionReply: true,
   StatsReply: true,
   PrefixDump: true,
+  CacheDump: true,
   StatsReset: true,
   UnknownCommand: true,
   ClientError: true,

@@ -75,6 +75,10 @@ export const encodeReply = (result: Result, out: ReplyBuffer): void => {
       }
       return out.bytes(END)
     }
+    case "CacheDump": {
+      for (const item of result.items) out.latin1(`ITEM ${item.key} [${item.bytes} b; ${item.exptime} s]\r\n`)
+      return out.bytes(END)
+    }
     case "ClientError":
       return out.latin1(`CLIENT_ERROR ${result.message}\r\n`)
     case "ServerError":

@@ -1,7 +1,7 @@
 /**
  * The `stats` command and its groups, answered as memcached 1.6 answers them: general statistics,
  * `reset`, `settings`, `conns`, `detail on|off|dump`, and the store's per-class groups `items`,
- * `slabs`, `sizes` (`sizes_enable`, `sizes_disable`); any other group is `ERROR`. Tokens after the
+ * `slabs`, `sizes` (`sizes_enable`, `sizes_disable`), `cachedump`; any other group is `ERROR`. Tokens after the
  * ones a group uses are ignored, as memcached ignores them.
  *
  * @module
@@ -15,6 +15,7 @@ import type { StoreShape } from "../store/Store.js"
 import type { Registry } from "./ConnectionRegistry.js"
 import type { PrefixTable } from "./PrefixStats.js"
 import { resetServerCounters, type ServerCounters } from "./ServerStats.js"
+import { parseU32 } from "../protocol/Numbers.js"
 import { itemsStats, sizesStats, slabsStats } from "./ClassStatsReport.js"
 import { connsStats, generalStats, settingsStats } from "./StatsReport.js"
 
@@ -40,6 +41,22 @@ const detail = (prefixes: PrefixTable, mode: string | undefined): Result => {
     default:
       return detailUsage
   }
+}
+
+const badCommandLine = Res.ClientError.make({ message: "bad command line" })
+const illegalSlabId = Res.ClientError.make({ message: "Illegal slab id" })
+
+/** memcached's number of slab classes: `stats cachedump` takes a class id below it. */
+const SLAB_CLASSES = 64
+
+/** `stats cachedump <class> <limit>`: the keys of a size class, newest first (limit 0: all). */
+const cachedump = (store: StoreShape, args: ReadonlyArray<string>): Effect.Effect<Result> => {
+  if (args.length < 3) return Effect.succeed(badCommandLine)
+  const sizeClass = parseU32(args[1]!)
+  const limit = parseU32(args[2]!)
+  if (sizeClass === undefined || limit === undefined) return Effect.succeed(Res.badCommandLine)
+  if (sizeClass >= SLAB_CLASSES) return Effect.succeed(illegalSlabId)
+  return Effect.map(store.dump(sizeClass, limit), (items) => Res.CacheDump.make({ items }))
 }
 
 /** Answers `stats <args>`. */
@@ -77,6 +94,8 @@ export const statsCommand = (args: ReadonlyArray<string>, sources: StatsSources)
         Res.StatsReply.make({ entries: slabsStats(snapshot, storeStats.total_malloced) }))
     case "sizes":
       return Effect.map(store.classStats, (snapshot) => Res.StatsReply.make({ entries: sizesStats(snapshot) }))
+    case "cachedump":
+      return cachedump(store, args)
     case "sizes_enable":
     case "sizes_disable": {
       // memcached answers these with one STAT line and no END.

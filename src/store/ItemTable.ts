@@ -14,7 +14,7 @@ import { itemSize } from "../domain/ItemSize.js"
 import { U64_MAX } from "../domain/Primitives.js"
 import type { Request, Retrieval, Storage } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
-import type { Hit, Result } from "../domain/Result.js"
+import type { DumpedItem, Hit, Result } from "../domain/Result.js"
 import type { CasSequence } from "./CasSequence.js"
 import { isExpired, resolveExptime } from "./Expiry.js"
 import { hashBytes, hashKey, KeyIndex } from "./KeyIndex.js"
@@ -169,6 +169,34 @@ export class ItemTable implements Cleaner {
   /** The class of the record at `ref` (for per-class counters). */
   private classAt(ref: number): number {
     return R.sizeClass(this.log.buffer(ref), this.log.offset(ref))
+  }
+
+  /**
+   * Up to `limit` live items of size class `cls` (0: no limit), newest first, for `stats cachedump`:
+   * key, value length, absolute expiry.
+   */
+  dump(cls: number, limit: number, now: number): Array<DumpedItem> {
+    const out: Array<DumpedItem> = []
+    const fifo = this.log.fifo
+    for (let s = fifo.length - 1; s >= 0; s--) {
+      const segment = fifo[s]!
+      const buf = segment.buf
+      const found: Array<DumpedItem> = []
+      for (let off = 0; off < segment.used; off += R.length(buf, off)) {
+        if ((R.bits(buf, off) & R.Bit.Live) === 0 || R.sizeClass(buf, off) !== cls || this.isDead(buf, off, now)) continue
+        const keyStart = R.keyStart(off)
+        found.push({
+          key: buf.toString("latin1", keyStart, keyStart + R.keyLength(buf, off)),
+          bytes: R.valueLength(buf, off),
+          exptime: R.exptime(buf, off)
+        })
+      }
+      for (let i = found.length - 1; i >= 0; i--) {
+        out.push(found[i]!)
+        if (out.length === limit) return out
+      }
+    }
+    return out
   }
 
   /** Unix seconds when the oldest item held was stored; 0 when empty. */

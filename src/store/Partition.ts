@@ -10,7 +10,7 @@
 import * as Effect from "effect/Effect"
 import * as Mailbox from "effect/Mailbox"
 import type { Request, Retrieval } from "../domain/Request.js"
-import type { Hit, Result } from "../domain/Result.js"
+import type { DumpedItem, Hit, Result } from "../domain/Result.js"
 import type { ItemTable } from "./ItemTable.js"
 import type { ClassSnapshot } from "./ClassStats.js"
 import type { StoreStats } from "./StoreCounters.js"
@@ -44,6 +44,12 @@ export type Message =
   | { readonly _tag: "ResetStats"; readonly done: () => void }
   | { readonly _tag: "ClassStats"; readonly done: (stats: ClassSnapshot) => void }
   | { readonly _tag: "TrackSizes"; readonly on: boolean; readonly done: () => void }
+  | {
+    readonly _tag: "Dump"
+    readonly sizeClass: number
+    readonly limit: number
+    readonly done: (items: Array<DumpedItem>) => void
+  }
 
 /** A running partition: send it messages. */
 export interface Partition {
@@ -89,6 +95,9 @@ export const make = (table: ItemTable) =>
           case "TrackSizes":
             table.classStats.trackSizes(message.on)
             message.done()
+            break
+          case "Dump":
+            message.done(table.dump(message.sizeClass, message.limit, now))
             break
         }
       }

@@ -8,7 +8,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { Request } from "../domain/Request.js"
-import type { Result } from "../domain/Result.js"
+import type { DumpedItem, Result } from "../domain/Result.js"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { Batch } from "./Batch.js"
 import { CasSequence } from "./CasSequence.js"
@@ -90,6 +90,11 @@ export const make = (options: PartitionedStoreOptions) =>
       resetStats: Effect.asVoid(askAll<void>((done) => ({ _tag: "ResetStats", done }))),
       classStats: Effect.map(askAll<ClassSnapshot>((done) => ({ _tag: "ClassStats", done })), sumClassStats),
       trackSizes: (on) => Effect.asVoid(askAll<void>((done) => ({ _tag: "TrackSizes", on, done }))),
+      dump: (sizeClass, limit) =>
+        Effect.map(askAll<Array<DumpedItem>>((done) => ({ _tag: "Dump", sizeClass, limit, done })), (parts) => {
+          const items = parts.flat()
+          return limit === 0 ? items : items.slice(0, limit)
+        }),
       sweep: (budget) =>
         Effect.map(
           askAll<number>((done) => ({ _tag: "Sweep", budget: Math.ceil(budget / count), done })),

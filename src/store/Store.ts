@@ -7,7 +7,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { Request } from "../domain/Request.js"
-import type { Result } from "../domain/Result.js"
+import type { DumpedItem, Result } from "../domain/Result.js"
 import type { ClassSnapshot } from "./ClassStats.js"
 import type { StoreStats } from "./StoreCounters.js"
 
@@ -30,6 +30,8 @@ export interface StoreShape {
   readonly classStats: Effect.Effect<ClassSnapshot>
   /** Turns the item size histogram on or off (`stats sizes_enable`, `stats sizes_disable`). */
   readonly trackSizes: (on: boolean) => Effect.Effect<void>
+  /** Up to `limit` items of a size class (0: all), newest first (`stats cachedump`). */
+  readonly dump: (sizeClass: number, limit: number) => Effect.Effect<ReadonlyArray<DumpedItem>>
   /** Removes expired items, examining at most `budget` of them; returns how many it removed. */
   readonly sweep: (budget: number) => Effect.Effect<number>
 }

@@ -406,6 +406,12 @@ export const cases: ReadonlyArray<DiffCase> = [
   },
   // ---------------------------------------------------------------- verbosity / version / stats / shutdown
   {
+    name: "stats cachedump: argument errors, a class out of range, and empty classes",
+    script: () =>
+      "stats cachedump\r\nstats cachedump 1\r\nstats cachedump x 0\r\nstats cachedump 1 x\r\n" +
+      "stats cachedump 64 0\r\nstats cachedump 99 0\r\nstats cachedump 4294967296 0\r\nstats cachedump 63 5\r\n"
+  },
+  {
     name: "cache_memlimit: limits, 32-bit wrap, noreply and token counts (the limit is restored)",
     script: () =>
       "cache_memlimit 100\r\ncache_memlimit 7\r\ncache_memlimit abc\r\ncache_memlimit -5\r\n" +

@@ -140,4 +140,20 @@ describe("ItemTable", () => {
     expect(t.size).toBe(50)
     expect(t.counters.bytes).toBe(bytesBefore / 2)
   })
+
+  it("dumps a size class's keys, newest first, up to a limit (stats cachedump)", () => {
+    const t = table()
+    t.execute(set("a", "1"), NOW)
+    t.execute(set("big", "x".repeat(500)), NOW)
+    t.execute(set("b", "22", { exptime: 100 }), NOW)
+    t.execute(set("c", "3"), NOW)
+    t.execute({ _tag: "Delete", key: "c", noreply: false }, NOW)
+    expect(t.dump(1, 0, NOW)).toEqual([
+      { key: "b", bytes: 2, exptime: NOW + 100 },
+      { key: "a", bytes: 1, exptime: 0 }
+    ])
+    expect(t.dump(1, 1, NOW).map((item) => item.key)).toEqual(["b"])
+    expect(t.dump(9, 0, NOW).map((item) => item.key)).toEqual(["big"])
+    expect(t.dump(2, 0, NOW)).toEqual([])
+  })
 })

@@ -1,9 +1,7 @@
 /**
  * libmemcached's command-line tools (Debian's libmemcached-tools) against the built daemon:
  * memccapable's ASCII conformance suite, and the everyday tools (memccp, memccat, memcexist,
- * memctouch, memcrm, memcstat, memcflush, memcping) checked by their output and exit status.
- * memcdump is left out: it lists keys with `stats cachedump`, which effcached does not implement
- * (see docs/compatibility.md).
+ * memctouch, memcrm, memcstat, memcflush, memcping, memcdump) checked by their output and exit status.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -12,7 +10,7 @@ import * as path from "node:path"
 import { describeOutcome, type Outcome, runProgram } from "../../support/processes.js"
 import { requireTool, startEffcached, useServer } from "../../support/servers.js"
 
-const toolNames = ["memccapable", "memccp", "memccat", "memcexist", "memctouch", "memcrm", "memcstat", "memcflush", "memcping"]
+const toolNames = ["memccapable", "memccp", "memccat", "memcexist", "memctouch", "memcrm", "memcstat", "memcflush", "memcping", "memcdump"]
 const toolsPresent = toolNames.every((name) => existsSync(`/usr/bin/${name}`))
 
 describe.runIf(requireTool("libmemcached-tools", toolsPresent))("libmemcached-tools", () => {
@@ -120,6 +118,13 @@ describe.runIf(requireTool("libmemcached-tools", toolsPresent))("libmemcached-to
       await fails("memcexist", "greeting.txt")
       await fails("memcexist", "blob.bin")
       await succeeds("memcping")
+    })
+
+    it("memcdump lists every key, whatever its size class (through stats cachedump)", async () => {
+      await succeeds("memcflush")
+      await succeeds("memccp", "greeting.txt", "blob.bin", "empty.txt")
+      const listed = (await succeeds("memcdump")).stdout.split("\n").filter((line) => line.length > 0)
+      expect(listed.sort()).toEqual(["blob.bin", "empty.txt", "greeting.txt"])
     })
   })
 })
