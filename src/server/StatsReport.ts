@@ -68,6 +68,8 @@ export const generalStats = (
     ["touch_hits", store.touch_hits],
     ["touch_misses", store.touch_misses],
     ["store_too_large", store.store_too_large],
+    // Stores refused because memory was full (-M), as memcached counts them.
+    ["store_no_memory", store.outofmemory],
     // memcached reports idle_kicks only when an idle timeout is set.
     ...(settings.idleTimeout > 0 ? [["idle_kicks", server.idleKicks] as const] : []),
     ["bytes_read", server.bytesRead],
@@ -79,10 +81,17 @@ export const generalStats = (
     ["time_in_listen_disabled_us", 0],
     ["threads", 1],
     ["conn_yields", server.connYields],
+    // The key index: one per partition, reported as one table of all their slots (8 bytes each).
+    ["hash_power_level", store.hash_bytes > 0 ? Math.floor(Math.log2(store.hash_bytes / 8)) : 0],
+    ["hash_bytes", store.hash_bytes],
+    ["hash_is_expanding", 0],
     ["bytes", store.bytes],
     ["curr_items", store.curr_items],
     ["total_items", store.total_items],
     ["expired_unfetched", store.expired_unfetched],
+    ["evicted_unfetched", store.evicted_unfetched],
+    // Items evicted although recently read: the CLOCK hand gives those a second chance instead.
+    ["evicted_active", 0],
     ["evictions", store.evictions],
     ["reclaimed", store.reclaimed],
     ["crawler_reclaimed", store.crawler_reclaimed]

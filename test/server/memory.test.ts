@@ -128,6 +128,7 @@ describe.runIf(requireTool("memcached", memcachedPath !== undefined))("-M (no ev
       expect(firstRefusal).toBeGreaterThan(300)
       expect(replies[firstRefusal]).toBe("SERVER_ERROR out of memory storing object")
       expect(await stat(server.port, "evictions")).toBe(0)
+      expect(await stat(server.port, "store_no_memory")).toBe(replies.filter((line) => line !== "STORED").length)
       expect(await session(server.port, "get x0\r\n")).toBe(`VALUE x0 0 10000\r\n${"v".repeat(10_000)}\r\nEND\r\n`)
     }
   })
