@@ -86,3 +86,11 @@ export class Item {
     this.markers |= FETCHED
   }
 }
+
+/** Concatenates two values into a buffer of their own (append/prepend). */
+export const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  const out = Buffer.allocUnsafeSlow(a.length + b.length)
+  out.set(a, 0)
+  out.set(b, a.length)
+  return out
+}

@@ -13,6 +13,8 @@
  * @module
  */
 
+import { itemSize } from "../domain/ItemSize.js"
+
 /** Header size in bytes. */
 export const HEADER = 32
 
@@ -112,3 +114,7 @@ export const hasKey = (buf: Buffer, off: number, key: string): boolean => {
   for (let i = 0; i < key.length; i++) if (buf[start + i] !== key.charCodeAt(i)) return false
   return true
 }
+
+/** The record's item size as memcached measures it (see ItemSize). */
+export const memcachedSize = (buf: Buffer, off: number): number =>
+  itemSize(keyLength(buf, off), flags(buf, off), valueLength(buf, off))

@@ -26,8 +26,9 @@ import type { Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
 import { resolveExptime } from "./Expiry.js"
-import { Item } from "./Item.js"
-import { applyDelta, concat, counterOf, EXPIRED, FLUSHED, type ItemTable, mayBeCounter } from "./ItemTable.js"
+import { applyDelta, counterOf, mayBeCounter } from "./Counter.js"
+import { concat, Item } from "./Item.js"
+import { EXPIRED, FLUSHED, type ItemTable } from "./ItemTable.js"
 
 const opaqueTooLong = Res.ClientError.make({ message: "opaque token too long" })
 const outOfMemory = Res.ServerError.make({ message: "out of memory storing object" })
