@@ -92,7 +92,9 @@ describe("the daemon's logging", () => {
     expect(await server.stop()).toBe(0)
     expect(server.stderr()).toBe("")
     const lines = fs.readFileSync(logFile, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>)
-    expect(lines[0]).toMatchObject({
+    // The startup line is written once listening; the readiness probe's connection may log first.
+    const startup = lines.find((l) => String(l["message"]).includes("listening on"))
+    expect(startup).toMatchObject({
       logLevel: "INFO",
       message: expect.stringContaining(`listening on 127.0.0.1:${server.port}`),
       annotations: expect.objectContaining({ max_connections: 1024, idle_timeout: 60, verbosity: 2 })
