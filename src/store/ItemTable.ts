@@ -28,6 +28,13 @@ const nonNumeric = Res.ClientError.make({ message: "cannot increment or decremen
 const tooLarge = Res.ServerError.make({ message: "object too large for cache" })
 const outOfMemory = Res.ServerError.make({ message: "out of memory storing object" })
 
+/** Above this many keys a retrieval shares one copy per item (see `retrieve`); below, copies are few. */
+const SHARED_COPIES_ABOVE = 16
+
+/** The memo a retrieval of `keys` keys passes to `retrieve`: none for short key lists (the hot path). */
+export const retrievalMemo = (keys: number): Map<number, Hit> | undefined =>
+  keys > SHARED_COPIES_ABOVE ? new Map() : undefined
+
 /** Record bits an Item carries (the rest belong to the store). */
 const ITEM_MARKERS = R.Bit.Fetched | R.Bit.Stale | R.Bit.WinSent | R.Bit.BinaryKey
 
@@ -42,7 +49,7 @@ export class ItemTable extends RecordStore {
       case "Gat":
       case "Gats": {
         const hits: Array<Hit> = []
-        const memo = request.keys.length > 1 ? new Map<number, Hit>() : undefined
+        const memo = retrievalMemo(request.keys.length)
         for (let i = 0; i < request.keys.length; i++) {
           const hit = this.retrieve(request, request.keys[i]!, now, memo)
           if (hit !== undefined) hits.push(hit)

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { itemSize, slabClassOf } from "../domain/ItemSize.js"
+import { itemSize } from "../domain/ItemSize.js"
 import {
   type FlaggedMetaRequest,
   MAX_OPAQUE_LENGTH,
@@ -29,6 +29,7 @@ import { resolveExptime } from "./Expiry.js"
 import { applyDelta, counterOf, mayBeCounter } from "./Counter.js"
 import { concat, Item } from "./Item.js"
 import { EXPIRED, FLUSHED, type ItemTable } from "./ItemTable.js"
+import { classOf } from "./SizeClasses.js"
 
 const opaqueTooLong = Res.ClientError.make({ message: "opaque token too long" })
 const outOfMemory = Res.ServerError.make({ message: "out of memory storing object" })
@@ -307,7 +308,7 @@ const metaDebug = (table: ItemTable, request: MetaDebug, now: number): Result =>
     lastAccess: (now - item.atime) >>> 0,
     cas: item.cas,
     fetched: item.fetched,
-    slabClass: slabClassOf(item.size),
+    slabClass: classOf(item.size),
     size: item.size
   }
 }

@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Mailbox from "effect/Mailbox"
 import type { Request, Retrieval } from "../domain/Request.js"
 import type { DumpedItem, Hit, Result } from "../domain/Result.js"
-import type { ItemTable } from "./ItemTable.js"
+import { type ItemTable, retrievalMemo } from "./ItemTable.js"
 import type { ClassSnapshot } from "./ClassStats.js"
 import type { StoreStats } from "./StoreCounters.js"
 
@@ -137,6 +137,6 @@ const failJob = (job: Job): void => {
 
 const runPart = (table: ItemTable, part: GatherPart, now: number): void => {
   const keys = part.request.keys
-  const memo = part.keyIndexes.length > 1 ? new Map<number, Hit>() : undefined
+  const memo = retrievalMemo(part.keyIndexes.length)
   for (const k of part.keyIndexes) part.slots[k] = table.retrieve(part.request, keys[k]!, now, memo)
 }

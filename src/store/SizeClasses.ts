@@ -20,7 +20,8 @@ export const classSizes: ReadonlyArray<number> = (() => {
   let size = SMALLEST
   while (size <= CHUNK_MAX / FACTOR && sizes.length < 63) {
     sizes.push(size)
-    size = Math.ceil((size * FACTOR) / 8) * 8
+    // As memcached computes it: an unsigned multiply (truncated), then aligned up to 8 bytes.
+    size = Math.ceil(Math.floor(size * FACTOR) / 8) * 8
   }
   sizes.push(CHUNK_MAX)
   return sizes

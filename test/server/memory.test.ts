@@ -82,7 +82,7 @@ describe("memory limit", () => {
   })
 
   it.runIf(process.platform === "linux")("RSS stays bounded under writes that overfill the cache 20 times", async () => {
-    const rss = useRss(server)
+    const rss = () => rssOf(server)
     await fill(server.port, "a", 20_000, 8000)
     const afterOne = rss()
     for (let round = 0; round < 4; round++) await fill(server.port, `r${round}`, 10_000, 8000)
@@ -91,8 +91,6 @@ describe("memory limit", () => {
     expect(await stat(server.port, "bytes")).toBeLessThanOrEqual(8 * MB)
   })
 })
-
-const useRss = (server: RunningServer) => () => rssOf(server)
 
 describe("large items (-I 64m)", () => {
   const server = useServer(() => startEffcached(["-m", "256", "-I", "64m"]))
