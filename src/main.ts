@@ -49,7 +49,9 @@ switch (command._tag) {
       // Command-line notices belong with the startup line, so they show at every verbosity.
       for (const warning of command.warnings) yield* Effect.logInfo(warning)
       yield* Effect.provide(serveUntilShutdown, Effcached.layer(command.settings)).pipe(
-        Effect.onExit((exit) => exit._tag === "Success" || Cause.isInterruptedOnly(exit.cause) ? Effect.logInfo("stopped") : Effect.void)
+        Effect.onExit((exit) =>
+          exit._tag === "Success" || Cause.isInterruptedOnly(exit.cause) ? Effect.logInfo("stopped") : Effect.void
+        )
       )
     }).pipe(
       // Fatal errors are logged at Fatal, which every verbosity shows (runMain's own report is off).
@@ -60,7 +62,9 @@ switch (command._tag) {
             process.exitCode = EX_OSERR
           })
         )),
-      Effect.tapErrorCause((cause) => Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logFatal("unexpected failure", cause)),
+      Effect.tapErrorCause((cause) =>
+        Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logFatal("unexpected failure", cause)
+      ),
       Effect.provide(Logging.layer(command.settings)),
       Effect.catchTag("LogFileError", (e) =>
         Effect.sync(() => {

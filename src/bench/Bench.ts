@@ -36,7 +36,10 @@ export const workOf = (plan: Plan): { readonly units: number; readonly seconds: 
     (sum, step) =>
       step.kind === "memory"
         ? { units: sum.units + 1, seconds: sum.seconds + FILL_S }
-        : { units: sum.units + plan.options.runs, seconds: sum.seconds + plan.options.runs * (plan.options.durationS + PREFILL_S) },
+        : {
+          units: sum.units + plan.options.runs,
+          seconds: sum.seconds + plan.options.runs * (plan.options.durationS + PREFILL_S)
+        },
     { units: 0, seconds: 0 }
   )
   return { units: perServer.units * plan.servers.length, seconds: perServer.seconds * plan.servers.length }
@@ -82,7 +85,10 @@ const runStep = (plan: Plan, step: Step, progress: Progress) =>
   Effect.scoped(
     Effect.gen(function*() {
       const { options } = plan
-      const started = yield* Effect.forEach(plan.servers, (spec) => Effect.either(Servers.start(spec, options.memoryMb)))
+      const started = yield* Effect.forEach(
+        plan.servers,
+        (spec) => Effect.either(Servers.start(spec, options.memoryMb))
+      )
       const runs = plan.servers.map((): Array<RunResult> => [])
       const filledRss: Array<number | undefined> = plan.servers.map(() => undefined)
       const failures = plan.servers.map((_, i) => Either.isLeft(started[i]!) ? started[i]!.left.message : undefined)
@@ -90,8 +96,13 @@ const runStep = (plan: Plan, step: Step, progress: Progress) =>
       for (let round = 0; round < rounds; round++) {
         for (const [i, spec] of plan.servers.entries()) {
           const server = started[i]!
-          const what = step.kind === "memory" ? `fill ${thousands(step.workload.keys)} items` : `run ${round + 1}/${rounds}`
-          progress.begin(`${step.label} · ${spec.name} · ${what}`, step.kind === "memory" ? FILL_S : options.durationS + PREFILL_S)
+          const what = step.kind === "memory"
+            ? `fill ${thousands(step.workload.keys)} items`
+            : `run ${round + 1}/${rounds}`
+          progress.begin(
+            `${step.label} · ${spec.name} · ${what}`,
+            step.kind === "memory" ? FILL_S : options.durationS + PREFILL_S
+          )
           if (Either.isLeft(server) || failures[i] !== undefined) {
             progress.end(`skipped: ${failures[i]}`)
             continue
@@ -108,7 +119,11 @@ const runStep = (plan: Plan, step: Step, progress: Progress) =>
             const filled = yield* Effect.either(fill(server.right, step, settings))
             if (Either.isLeft(filled)) failures[i] = filled.left.message
             else filledRss[i] = filled.right
-            progress.end(Either.isLeft(filled) ? `failed: ${filled.left.message}` : `${thousands((filled.right ?? NaN) / 2 ** 20)} MB RSS`)
+            progress.end(
+              Either.isLeft(filled)
+                ? `failed: ${filled.left.message}`
+                : `${thousands((filled.right ?? NaN) / 2 ** 20)} MB RSS`
+            )
             continue
           }
           const outcome = yield* Effect.either(plan.loadgen.run(settings, step.workload))

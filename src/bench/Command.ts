@@ -30,7 +30,7 @@ export const run = (command: string, args: ReadonlyArray<string>, cwd?: string):
 
 /** The full path of a command found on PATH, or undefined. */
 export const which = (command: string): string | undefined => {
-  const found = spawnSync("sh", ["-c", 'command -v "$0"', command], { encoding: "utf8" })
+  const found = spawnSync("sh", ["-c", "command -v \"$0\"", command], { encoding: "utf8" })
   const where = found.stdout?.trim() ?? ""
   return found.status === 0 && where.startsWith("/") ? where : undefined
 }

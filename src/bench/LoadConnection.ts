@@ -206,7 +206,9 @@ export class Connection implements ReplySink {
 
   private oldest(kind: number, what: string): number {
     if (this.count === 0) throw new ReplyProtocolError(`${what} with no request outstanding`)
-    if (this.kinds[this.head] !== kind) throw new ReplyProtocolError(`${what} in reply to a ${kind === GET ? "set" : "get"}`)
+    if (this.kinds[this.head] !== kind) {
+      throw new ReplyProtocolError(`${what} in reply to a ${kind === GET ? "set" : "get"}`)
+    }
     return this.head
   }
 
@@ -238,7 +240,9 @@ export class Connection implements ReplySink {
     if (this.count === 0) throw new ReplyProtocolError(`${line} with no request outstanding`)
     const slot = this.head
     if (reply === "STORED" && this.kinds[slot] === SET) return this.complete(slot)
-    if (!isFailure(reply)) throw new ReplyProtocolError(`${line} in reply to a ${this.kinds[slot] === GET ? "get" : "set"}`)
+    if (!isFailure(reply)) {
+      throw new ReplyProtocolError(`${line} in reply to a ${this.kinds[slot] === GET ? "get" : "set"}`)
+    }
     this.state.counters.errors++
     this.state.note(`connection ${this.index}: error reply: ${line}`)
     if (this.kinds[slot] === SET) {

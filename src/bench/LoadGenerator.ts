@@ -17,7 +17,7 @@ import * as Effect from "effect/Effect"
 import * as net from "node:net"
 import { performance } from "node:perf_hooks"
 import { Connection, RunState } from "./LoadConnection.js"
-import { type LoadGenerator, LoadError, type RunResult, type RunSettings, type Workload } from "./Workload.js"
+import { LoadError, type LoadGenerator, type RunResult, type RunSettings, type Workload } from "./Workload.js"
 
 /** All connections must be up within this long. */
 const CONNECT_MS = 3000
@@ -62,7 +62,7 @@ const start = (
   settings: RunSettings,
   workload: Workload,
   finish: (outcome: { readonly result: RunResult } | { readonly failure: string }) => void
-): (() => void) => {
+): () => void => {
   const state = new RunState(workload, settings.verify)
   const connections: Array<Connection> = []
   const timers: Array<NodeJS.Timeout> = []
@@ -105,7 +105,9 @@ const start = (
   }
   const watchPrefill = () => {
     if (state.phase !== "prefill") return
-    if (performance.now() - state.lastReplyAt > STALL_MS) return fail(`prefill stalled: no reply for ${STALL_MS / 1000} s`)
+    if (performance.now() - state.lastReplyAt > STALL_MS) {
+      return fail(`prefill stalled: no reply for ${STALL_MS / 1000} s`)
+    }
     after(1000, watchPrefill)
   }
   const onDead = (connection: Connection) => {
@@ -130,7 +132,9 @@ const start = (
   }
 
   after(CONNECT_MS, () => {
-    if (state.phase === "connect") fail(`${workload.conns - connected} connections not up within ${CONNECT_MS / 1000} s`)
+    if (state.phase === "connect") {
+      fail(`${workload.conns - connected} connections not up within ${CONNECT_MS / 1000} s`)
+    }
   })
   for (let i = 0; i < workload.conns; i++) {
     const socket = net.connect({ host: settings.host, port: settings.port, noDelay: true })
@@ -144,8 +148,9 @@ const start = (
       if (!finished) progress()
     })
     socket.on("error", (error) => {
-      if (state.phase === "connect") fail(`connection ${i} to ${settings.host}:${settings.port} failed: ${error.message}`)
-      else connection.drop()
+      if (state.phase === "connect") {
+        fail(`connection ${i} to ${settings.host}:${settings.port} failed: ${error.message}`)
+      } else connection.drop()
     })
     socket.on("close", () => connection.drop())
   }
@@ -157,8 +162,15 @@ export const run = (settings: RunSettings, workload: Workload): Effect.Effect<Ru
   const invalid = check(workload)
   if (invalid !== undefined) return Effect.fail(new LoadError({ loadgen: "builtin", reason: invalid }))
   return Effect.async<RunResult, LoadError>((resume) => {
-    const stop = start(settings, workload, (outcome) =>
-      resume("result" in outcome ? Effect.succeed(outcome.result) : Effect.fail(new LoadError({ loadgen: "builtin", reason: outcome.failure })))
+    const stop = start(
+      settings,
+      workload,
+      (outcome) =>
+        resume(
+          "result" in outcome
+            ? Effect.succeed(outcome.result)
+            : Effect.fail(new LoadError({ loadgen: "builtin", reason: outcome.failure }))
+        )
     )
     return Effect.sync(stop)
   })

@@ -30,7 +30,10 @@ export const select = (choice: LoadgenChoice, root: string): Effect.Effect<Chose
       return Mcload.locate(root).pipe(
         Effect.map((binary): Chosen => ({ loadgen: Mcload.make(binary), note: undefined })),
         Effect.catchAll((unavailable) =>
-          Effect.succeed({ loadgen: LoadGenerator.builtin, note: `${unavailable.message}; using the built-in load generator` })
+          Effect.succeed({
+            loadgen: LoadGenerator.builtin,
+            note: `${unavailable.message}; using the built-in load generator`
+          })
         )
       )
   }

@@ -10,7 +10,14 @@ import * as Effect from "effect/Effect"
 import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs"
 import * as path from "node:path"
 import * as Command from "./Command.js"
-import { type LoadGenerator, LoadError, LoadgenUnavailable, type RunResult, type RunSettings, type Workload } from "./Workload.js"
+import {
+  LoadError,
+  type LoadGenerator,
+  LoadgenUnavailable,
+  type RunResult,
+  type RunSettings,
+  type Workload
+} from "./Workload.js"
 
 /** The mcload source folder, relative to the project root. */
 export const SOURCE_DIR = "../shared/tools/mcload"
@@ -61,11 +68,18 @@ const build = (source: string, cache: string): Effect.Effect<string, LoadgenUnav
       },
       catch: (error) => unavailable(`cannot copy its source to ${cache}: ${String(error)}`)
     })
-    const output = yield* Effect.mapError(Command.run("sh", ["build.sh"], cache), (error) => unavailable(`cannot run build.sh: ${error.message}`))
+    const output = yield* Effect.mapError(Command.run("sh", ["build.sh"], cache), (error) =>
+      unavailable(`cannot run build.sh: ${error.message}`))
     const binary = path.join(cache, "mcload")
     if (output.status !== 0 || !existsSync(binary)) {
       const said = output.stderr.trim().slice(0, 500)
-      return yield* Effect.fail(unavailable(`build.sh failed with status ${output.status} (is a C compiler installed?)${said.length > 0 ? `: ${said}` : ""}`))
+      return yield* Effect.fail(
+        unavailable(
+          `build.sh failed with status ${output.status} (is a C compiler installed?)${
+            said.length > 0 ? `: ${said}` : ""
+          }`
+        )
+      )
     }
     return binary
   })
@@ -89,7 +103,21 @@ export const argsFor = (settings: RunSettings, workload: Workload): ReadonlyArra
   "--json"
 ]
 
-const FIGURES = ["ops/s", "ops", "gets/s", "sets/s", "hits", "misses", "avg_us", "p50_us", "p99_us", "p999_us", "max_us", "errors", "verify_errors"]
+const FIGURES = [
+  "ops/s",
+  "ops",
+  "gets/s",
+  "sets/s",
+  "hits",
+  "misses",
+  "avg_us",
+  "p50_us",
+  "p99_us",
+  "p999_us",
+  "max_us",
+  "errors",
+  "verify_errors"
+]
 
 /**
  * Reads mcload's result: the `--json` line, or the plain `name value` lines. Its stderr diagnostics
@@ -148,7 +176,9 @@ export const make = (binary: string): LoadGenerator => ({
       )
       const result = parseOutput(output.stdout, output.stderr, settings)
       if (result === undefined) {
-        return yield* Effect.fail(new LoadError({ loadgen: "mcload", reason: `exit ${output.status}: ${output.stderr.trim().slice(0, 500)}` }))
+        return yield* Effect.fail(
+          new LoadError({ loadgen: "mcload", reason: `exit ${output.status}: ${output.stderr.trim().slice(0, 500)}` })
+        )
       }
       return result
     })

@@ -13,14 +13,23 @@ import * as path from "node:path"
 import * as Command from "./Command.js"
 import * as LoadGenerator from "./LoadGenerator.js"
 import { KEY_PREFIX } from "./ValuePattern.js"
-import { type LoadGenerator as Loadgen, LoadError, LoadgenUnavailable, type RunResult, type RunSettings, type Workload } from "./Workload.js"
+import {
+  LoadError,
+  type LoadGenerator as Loadgen,
+  LoadgenUnavailable,
+  type RunResult,
+  type RunSettings,
+  type Workload
+} from "./Workload.js"
 
 /** The memtier_benchmark binary on PATH. */
 export const locate: Effect.Effect<string, LoadgenUnavailable> = Effect.suspend(() => {
   const found = Command.which("memtier_benchmark")
   return found !== undefined
     ? Effect.succeed(found)
-    : Effect.fail(new LoadgenUnavailable({ loadgen: "memtier", reason: "memtier_benchmark is not installed (it is not on PATH)" }))
+    : Effect.fail(
+      new LoadgenUnavailable({ loadgen: "memtier", reason: "memtier_benchmark is not installed (it is not on PATH)" })
+    )
 })
 
 /** memtier_benchmark's command line for a workload, writing its JSON report to `jsonFile`. */
@@ -104,7 +113,10 @@ export const make = (binary: string): Loadgen => ({
         (dir) =>
           Effect.gen(function*() {
             const jsonFile = path.join(dir, "report.json")
-            const output = yield* Effect.mapError(Command.run(binary, argsFor(settings, workload, jsonFile)), (error) => failed(error.message))
+            const output = yield* Effect.mapError(
+              Command.run(binary, argsFor(settings, workload, jsonFile)),
+              (error) => failed(error.message)
+            )
             const text = yield* Effect.try({
               try: () => readFileSync(jsonFile, "utf8"),
               catch: () => failed(`no report (exit ${output.status}): ${output.stderr.trim().slice(-500)}`)

@@ -83,7 +83,9 @@ class Invalid {
 
 const number = (flag: string, raw: string, min: number, max: number): number => {
   const n = Number(raw)
-  if (raw.trim() === "" || !Number.isFinite(n) || n < min || n > max) throw new Invalid(`${flag}: expected a number from ${min} to ${max}, got "${raw}"`)
+  if (raw.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+    throw new Invalid(`${flag}: expected a number from ${min} to ${max}, got "${raw}"`)
+  }
   return n
 }
 
@@ -96,7 +98,9 @@ const integer = (flag: string, raw: string, min: number, max: number): number =>
 const listOf = <A extends string>(flag: string, raw: string, allowed: ReadonlyArray<A>): ReadonlyArray<A> => {
   const items = raw.split(",").map((item) => item.trim()).filter((item) => item.length > 0)
   const unknown = items.filter((item) => !allowed.includes(item as A))
-  if (items.length === 0 || unknown.length > 0) throw new Invalid(`${flag}: expected some of ${allowed.join(",")}, got "${raw}"`)
+  if (items.length === 0 || unknown.length > 0) {
+    throw new Invalid(`${flag}: expected some of ${allowed.join(",")}, got "${raw}"`)
+  }
   return [...new Set(items as Array<A>)]
 }
 
@@ -123,7 +127,9 @@ export const parse = (argv: ReadonlyArray<string>): Parsed => {
       switch (flag) {
         case "--loadgen": {
           const raw = value()
-          if (!LOADGENS.includes(raw as LoadgenChoice)) throw new Invalid(`${flag}: expected one of ${LOADGENS.join(", ")}, got "${raw}"`)
+          if (!LOADGENS.includes(raw as LoadgenChoice)) {
+            throw new Invalid(`${flag}: expected one of ${LOADGENS.join(", ")}, got "${raw}"`)
+          }
           options.loadgen = raw as LoadgenChoice
           break
         }

@@ -57,7 +57,9 @@ export class Progress {
 
   /** The fraction done, counting the running unit by its elapsed time (capped at its weight). */
   fraction(): number {
-    const running = this.current === undefined ? 0 : Math.min(this.current.weight, (this.now() - this.current.startedAt) / 1000)
+    const running = this.current === undefined
+      ? 0
+      : Math.min(this.current.weight, (this.now() - this.current.startedAt) / 1000)
     return this.total > 0 ? Math.min(1, (this.done + running) / this.total) : 1
   }
 
@@ -68,7 +70,9 @@ export class Progress {
     const elapsed = (this.now() - this.startedAt) / 1000
     const eta = fraction > 0.01 ? ` ETA ${duration((elapsed * (1 - fraction)) / fraction)}` : ""
     const label = this.current === undefined ? "" : `  [${this.count}/${this.units}] ${this.current.label}`
-    return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${Math.floor(fraction * 100).toString().padStart(3)}%${label}${eta}`
+    return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${
+      Math.floor(fraction * 100).toString().padStart(3)
+    }%${label}${eta}`
   }
 
   /** Stops redrawing and clears the bar. */

@@ -123,7 +123,9 @@ export class ReplyParser {
         if (buffer.length - pos > MAX_LINE) throw new ReplyProtocolError(`reply line longer than ${MAX_LINE} bytes`)
         break
       }
-      if (lf === pos || buffer[lf - 1] !== CR) throw new ReplyProtocolError(`line not ended by CRLF: ${buffer.toString("latin1", pos, lf)}`)
+      if (lf === pos || buffer[lf - 1] !== CR) {
+        throw new ReplyProtocolError(`line not ended by CRLF: ${buffer.toString("latin1", pos, lf)}`)
+      }
       this.line(buffer, pos, lf - 1)
       pos = lf + 1
     }
@@ -134,7 +136,10 @@ export class ReplyParser {
   }
 
   private line(buffer: Buffer, start: number, end: number): void {
-    if (end - start > VALUE_PREFIX.length && buffer.compare(VALUE_PREFIX, 0, VALUE_PREFIX.length, start, start + VALUE_PREFIX.length) === 0) {
+    if (
+      end - start > VALUE_PREFIX.length &&
+      buffer.compare(VALUE_PREFIX, 0, VALUE_PREFIX.length, start, start + VALUE_PREFIX.length) === 0
+    ) {
       this.valueLine(buffer, start, end)
     } else if (isWord(buffer, start, end, "END")) {
       this.sink.onEnd()

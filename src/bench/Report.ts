@@ -24,7 +24,17 @@ const megabytes = (bytes: number): string => thousands(bytes / (1024 * 1024))
 const times = (ratio: number | undefined): string => (ratio === undefined ? "" : ` (${ratio.toFixed(2)}x)`)
 
 /** The column headers of the table. */
-export const HEADERS = ["step", "server", "ops/s", "p50 µs", "p99 µs", "p99.9 µs", "RSS MB", "errors", "verify errors"] as const
+export const HEADERS = [
+  "step",
+  "server",
+  "ops/s",
+  "p50 µs",
+  "p99 µs",
+  "p99.9 µs",
+  "RSS MB",
+  "errors",
+  "verify errors"
+] as const
 
 /** The table's cells, one row per step and server; ratios to memcached of the same step in brackets. */
 export const rows = (report: BenchReport): ReadonlyArray<ReadonlyArray<string>> =>
@@ -60,7 +70,8 @@ export const table = (report: BenchReport): string => {
 /** The table in Markdown. */
 export const markdownTable = (report: BenchReport): string => {
   const line = (cells: ReadonlyArray<string>) => `| ${cells.map((cell) => cell.replace(/\|/g, "\\|")).join(" | ")} |`
-  return [line(HEADERS), `|${HEADERS.map((_, c) => (c < 2 ? "---" : "---:")).join("|")}|`, ...rows(report).map(line)].join("\n")
+  return [line(HEADERS), `|${HEADERS.map((_, c) => (c < 2 ? "---" : "---:")).join("|")}|`, ...rows(report).map(line)]
+    .join("\n")
 }
 
 /** The charts of the p1 ladder: file name to SVG text (none without a ladder). */
@@ -68,9 +79,18 @@ export const charts = (report: BenchReport): Record<string, string> => {
   const throughput = ladderSeries(report, (m) => m.opsPerSec)
   if (throughput.length === 0) return {}
   const { meta } = report
-  const subtitle = `p1: non-pipelined get/set 1:10, 100-byte values; ${meta.loadgen}, median of ${meta.runs} x ${meta.durationS} s; ${meta.date.slice(0, 10)}`
+  const subtitle =
+    `p1: non-pipelined get/set 1:10, 100-byte values; ${meta.loadgen}, median of ${meta.runs} x ${meta.durationS} s; ${
+      meta.date.slice(0, 10)
+    }`
   return {
-    [CHARTS.throughput]: lineChart({ title: "Throughput vs connections", subtitle, xLabel: "connections", yLabel: "ops/s (median)", series: throughput }),
+    [CHARTS.throughput]: lineChart({
+      title: "Throughput vs connections",
+      subtitle,
+      xLabel: "connections",
+      yLabel: "ops/s (median)",
+      series: throughput
+    }),
     [CHARTS.p99]: lineChart({
       title: "p99 latency vs connections",
       subtitle,
@@ -85,16 +105,18 @@ export const charts = (report: BenchReport): Record<string, string> => {
 export const markdown = (report: BenchReport): string => {
   const { meta } = report
   const scenarios = SCENARIO_IDS.filter((id) => report.results.some((row) => row.scenario === id))
-  const problems = report.results.flatMap((row) => (row.failure !== undefined ? [`${row.step} on ${row.server}: ${row.failure}`] : []).concat(
-    (row.median?.diagnostics ?? []).map((d) => `${row.step} on ${row.server}: ${d}`)
-  ))
+  const problems = report.results.flatMap((row) =>
+    (row.failure !== undefined ? [`${row.step} on ${row.server}: ${row.failure}`] : []).concat(
+      (row.median?.diagnostics ?? []).map((d) => `${row.step} on ${row.server}: ${d}`)
+    )
+  )
   const chartFiles = Object.keys(charts(report))
   return [
     "# Benchmark results",
     "",
     `${meta.date}, commit ${meta.commit ?? "unknown"}, Node ${meta.node} on ${meta.platform} (${meta.cpus} CPUs).`,
     `Load generator: ${meta.loadgen}; ${meta.runs} run(s) of ${meta.durationS} s per step and server, servers interleaved, medians shown` +
-      ` (errors are totals); memory limit ${meta.memoryMb} MB; values ${meta.verify ? "verified" : "not verified"}.`,
+    ` (errors are totals); memory limit ${meta.memoryMb} MB; values ${meta.verify ? "verified" : "not verified"}.`,
     "Ratios in brackets are to memcached (`-t 1`) in the same step. The memory step is one fill per server.",
     "",
     markdownTable(report),

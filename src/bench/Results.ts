@@ -94,7 +94,9 @@ export const ratioToMemcached = (
   const reference = report.results.find((other) => other.step === row.step && other.server === "memcached")
   const mine = figure(row)
   const theirs = reference === undefined ? undefined : figure(reference)
-  return mine === undefined || theirs === undefined || !(theirs > 0) || !Number.isFinite(mine) ? undefined : mine / theirs
+  return mine === undefined || theirs === undefined || !(theirs > 0) || !Number.isFinite(mine)
+    ? undefined
+    : mine / theirs
 }
 
 /** One server's line on a ladder chart. */

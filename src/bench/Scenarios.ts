@@ -41,7 +41,10 @@ export interface Step {
 const base: Workload = { conns: 50, depth: 1, setWeight: 1, getWeight: 10, keys: 100_000, valueSize: 100, multiGet: 1 }
 
 /** The steps of the chosen scenarios, in run order; `ladder` gives the connection counts of `p1`. */
-export const steps = (ids: ReadonlyArray<ScenarioId>, ladder: ReadonlyArray<number> = DEFAULT_LADDER): ReadonlyArray<Step> =>
+export const steps = (
+  ids: ReadonlyArray<ScenarioId>,
+  ladder: ReadonlyArray<number> = DEFAULT_LADDER
+): ReadonlyArray<Step> =>
   SCENARIO_IDS.filter((id) => ids.includes(id)).flatMap((id): ReadonlyArray<Step> => {
     const load = (workload: Workload, label: string = id): Step => ({ scenario: id, label, kind: "load", workload })
     switch (id) {

@@ -56,7 +56,12 @@ export const specs = (root: string): Record<ServerName, ServerSpec> => {
   const ceiling = path.resolve(root, "../shared/tools/nodeceiling/bare-server.cjs")
   return {
     effcached: existsSync(main)
-      ? { _tag: "Available", name: "effcached", command: process.execPath, args: (port, mb) => [main, "-p", `${port}`, "-m", `${mb}`] }
+      ? {
+        _tag: "Available",
+        name: "effcached",
+        command: process.execPath,
+        args: (port, mb) => [main, "-p", `${port}`, "-m", `${mb}`]
+      }
       : { _tag: "Missing", name: "effcached", reason: `${main} is missing (npm run build)` },
     memcached: memcached !== undefined
       ? {
@@ -68,7 +73,12 @@ export const specs = (root: string): Record<ServerName, ServerSpec> => {
       }
       : { _tag: "Missing", name: "memcached", reason: "memcached is not installed (apt-get install memcached)" },
     nodeceiling: existsSync(ceiling)
-      ? { _tag: "Available", name: "nodeceiling", command: process.execPath, args: (port) => [ceiling, "-p", `${port}`] }
+      ? {
+        _tag: "Available",
+        name: "nodeceiling",
+        command: process.execPath,
+        args: (port) => [ceiling, "-p", `${port}`]
+      }
       : { _tag: "Missing", name: "nodeceiling", reason: `${ceiling} is not there` }
   }
 }
@@ -111,7 +121,10 @@ const stop = (child: ChildProcess): Effect.Effect<void> =>
   })
 
 /** Starts a server on a free port; it is stopped when the scope closes. */
-export const start = (spec: Extract<ServerSpec, { _tag: "Available" }>, memoryMb: number): Effect.Effect<RunningServer, ServerStartError, Scope.Scope> =>
+export const start = (
+  spec: Extract<ServerSpec, { _tag: "Available" }>,
+  memoryMb: number
+): Effect.Effect<RunningServer, ServerStartError, Scope.Scope> =>
   Effect.gen(function*() {
     const failed = (reason: string) => new ServerStartError({ server: spec.name, reason })
     const port = yield* Effect.mapError(freePort, (error) => failed(error.message))
@@ -131,7 +144,11 @@ export const start = (spec: Extract<ServerSpec, { _tag: "Available" }>, memoryMb
         return yield* Effect.fail(failed(`exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`))
       }
       if (yield* canConnect(port)) break
-      if (Date.now() > deadline) return yield* Effect.fail(failed(`not listening on ${port} after ${START_TIMEOUT_MS / 1000} s: ${stderr.trim()}`))
+      if (Date.now() > deadline) {
+        return yield* Effect.fail(
+          failed(`not listening on ${port} after ${START_TIMEOUT_MS / 1000} s: ${stderr.trim()}`)
+        )
+      }
       yield* Effect.sleep("25 millis")
     }
     return { name: spec.name, port, pid: child.pid }

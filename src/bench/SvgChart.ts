@@ -81,7 +81,9 @@ export const lineChart = (spec: ChartSpec): string => {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
     `<title>${escapeXml(spec.title)}</title>`,
     `<rect x="0" y="0" width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    `<text x="${WIDTH / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(spec.title)}</text>`
+    `<text x="${WIDTH / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${
+      escapeXml(spec.title)
+    }</text>`
   ]
   if (spec.subtitle !== undefined) {
     lines.push(`<text x="${WIDTH / 2}" y="42" text-anchor="middle" fill="#555555">${escapeXml(spec.subtitle)}</text>`)
@@ -96,17 +98,31 @@ export const lineChart = (spec: ChartSpec): string => {
   }
   lines.push(`<line x1="${MARGIN.left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#333333"/>`)
   lines.push(`<line x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${bottom}" stroke="#333333"/>`)
-  lines.push(`<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 14}" text-anchor="middle">${escapeXml(spec.xLabel)}</text>`)
   lines.push(
-    `<text x="18" y="${MARGIN.top + plotH / 2}" text-anchor="middle" transform="rotate(-90 18 ${MARGIN.top + plotH / 2})">${escapeXml(spec.yLabel)}</text>`
+    `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 14}" text-anchor="middle">${escapeXml(spec.xLabel)}</text>`
+  )
+  lines.push(
+    `<text x="18" y="${MARGIN.top + plotH / 2}" text-anchor="middle" transform="rotate(-90 18 ${
+      MARGIN.top + plotH / 2
+    })">${escapeXml(spec.yLabel)}</text>`
   )
   spec.series.forEach((series, i) => {
     const color = PALETTE[series.name] ?? FALLBACK[i % FALLBACK.length]!
     const points = series.points.filter(([, y]) => Number.isFinite(y))
     const name = escapeXml(series.name)
     lines.push(`<g class="series" data-name="${name}">`)
-    lines.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.map(([x, y]) => `${px(x)},${py(y)}`).join(" ")}"/>`)
-    for (const [x, y] of points) lines.push(`<circle cx="${px(x)}" cy="${py(y)}" r="3.5" fill="${color}"><title>${name}: ${escapeXml(tickLabel(y))} at ${x}</title></circle>`)
+    lines.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${
+        points.map(([x, y]) => `${px(x)},${py(y)}`).join(" ")
+      }"/>`
+    )
+    for (const [x, y] of points) {
+      lines.push(
+        `<circle cx="${px(x)}" cy="${py(y)}" r="3.5" fill="${color}"><title>${name}: ${
+          escapeXml(tickLabel(y))
+        } at ${x}</title></circle>`
+      )
+    }
     lines.push(`</g>`)
     const ly = MARGIN.top + 10 + i * 20
     lines.push(`<line x1="${right + 16}" y1="${ly}" x2="${right + 40}" y2="${ly}" stroke="${color}" stroke-width="3"/>`)

@@ -73,7 +73,9 @@ const versionIn = (data: Buffer, start: number, end: number, key: number): numbe
 // A value too short to hold a whole header can only be checked as the start of one for this key.
 const isHeaderPrefix = (text: string, key: number): boolean => {
   const start = `<${key}.`
-  return text.length <= start.length ? start.startsWith(text) : text.startsWith(start) && /^\d*$/.test(text.slice(start.length))
+  return text.length <= start.length
+    ? start.startsWith(text)
+    : text.startsWith(start) && /^\d*$/.test(text.slice(start.length))
 }
 
 const NOT_THIS_KEY = "not a value written for this key"

@@ -56,7 +56,12 @@ const program = (options: Options.Options) =>
     const chosen = yield* Loadgens.select(options.loadgen, root)
     if (chosen.note !== undefined) notes.push(chosen.note)
     if (!wanted.includes("memcached")) notes.push("memcached not in --servers: no ratios to memcached")
-    const plan: Bench.Plan = { options, steps: Scenarios.steps(options.scenarios, options.ladder), servers, loadgen: chosen.loadgen }
+    const plan: Bench.Plan = {
+      options,
+      steps: Scenarios.steps(options.scenarios, options.ladder),
+      servers,
+      loadgen: chosen.loadgen
+    }
     const work = Bench.workOf(plan)
     const out = path.resolve(options.out ?? path.join(root, "bench-results", timestamp(date)))
 
@@ -65,7 +70,9 @@ const program = (options: Options.Options) =>
       (progress) => Effect.sync(() => progress.close())
     )
     progress.note(
-      `effcached bench: ${servers.map((s) => s.name).join(", ")} with ${chosen.loadgen.name}; ${plan.steps.length} steps, ` +
+      `effcached bench: ${
+        servers.map((s) => s.name).join(", ")
+      } with ${chosen.loadgen.name}; ${plan.steps.length} steps, ` +
         `${options.runs} x ${options.durationS} s each; results in ${out}`
     )
     for (const note of notes) progress.note(`note: ${note}`)
@@ -91,10 +98,16 @@ const program = (options: Options.Options) =>
       results
     }
     const files = Report.write(out, report)
-    process.stdout.write(`${Report.table(report)}\n\n${notes.map((n) => `note: ${n}\n`).join("")}Written: ${files.join(", ")}\n`)
-    const bad = results.filter((row) => row.failure !== undefined || (row.median?.verifyErrors ?? 0) > 0 || (row.median?.errors ?? 0) > 0)
+    process.stdout.write(
+      `${Report.table(report)}\n\n${notes.map((n) => `note: ${n}\n`).join("")}Written: ${files.join(", ")}\n`
+    )
+    const bad = results.filter((row) =>
+      row.failure !== undefined || (row.median?.verifyErrors ?? 0) > 0 || (row.median?.errors ?? 0) > 0
+    )
     if (bad.length > 0) {
-      process.stderr.write(`bench: errors in ${bad.map((row) => `${row.step} on ${row.server}`).join(", ")} (see results.md)\n`)
+      process.stderr.write(
+        `bench: errors in ${bad.map((row) => `${row.step} on ${row.server}`).join(", ")} (see results.md)\n`
+      )
       process.exitCode = 1
     }
   }).pipe(

@@ -263,7 +263,9 @@ const options: ReadonlyArray<Option> = [
     long: "daemon",
     help: "refused: effcached stays in the foreground for a service manager",
     apply: () => {
-      throw new Invalid("effcached runs in the foreground and logs to stderr; let a service manager (systemd, docker) daemonize it")
+      throw new Invalid(
+        "effcached runs in the foreground and logs to stderr; let a service manager (systemd, docker) daemonize it"
+      )
     }
   }
 ]
@@ -278,7 +280,9 @@ export const usage = (): string =>
     "A memcached-compatible cache server. Every option can also be set with the environment variable shown.",
     "",
     ...options.map((o) => {
-      const flag = `${o.short !== undefined ? `-${o.short}, ` : "    "}--${o.long}${o.arg !== undefined ? ` ${o.arg}` : ""}`
+      const flag = `${o.short !== undefined ? `-${o.short}, ` : "    "}--${o.long}${
+        o.arg !== undefined ? ` ${o.arg}` : ""
+      }`
       return `  ${flag.padEnd(30)} ${o.help}${o.env !== undefined ? ` [${o.env}]` : ""}`
     }),
     `  ${"-h, --help".padEnd(30)} show this help`,

@@ -13,7 +13,29 @@ import { BinaryKey, Exptime, Flags, U64, Value } from "./Primitives.js"
 
 /** Every flag memcached 1.6.18 accepts on mg, ms, md and ma. */
 export const MetaFlag = Schema.Literal(
-  "b", "c", "f", "h", "k", "l", "O", "P", "L", "q", "s", "t", "u", "v", "N", "R", "T", "F", "C", "M", "J", "D", "I"
+  "b",
+  "c",
+  "f",
+  "h",
+  "k",
+  "l",
+  "O",
+  "P",
+  "L",
+  "q",
+  "s",
+  "t",
+  "u",
+  "v",
+  "N",
+  "R",
+  "T",
+  "F",
+  "C",
+  "M",
+  "J",
+  "D",
+  "I"
 )
 /** @see MetaFlag */
 export type MetaFlag = typeof MetaFlag.Type
@@ -66,7 +88,6 @@ const optionalU64 = Schema.UndefinedOr(U64)
 
 /** Which boolean field each flag without a token sets. */
 const booleanFields = { b: "base64", q: "quiet", v: "returnValue", u: "noUpdate", I: "invalidate" } as const
-
 
 /**
  * Whether a request's typed fields agree with its flags: a boolean field is true exactly when its flag

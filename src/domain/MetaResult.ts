@@ -74,7 +74,11 @@ export type MetaReplyFields = Partial<Omit<MetaReply, "_tag" | "status" | "reque
 const EMPTY = new Uint8Array(0)
 
 /** Builds a meta reply without validation (the store builds them on the request path). */
-export const metaReply = (status: MetaStatus, request: FlaggedMetaRequest, fields: MetaReplyFields = {}): MetaReply => ({
+export const metaReply = (
+  status: MetaStatus,
+  request: FlaggedMetaRequest,
+  fields: MetaReplyFields = {}
+): MetaReply => ({
   _tag: "MetaReply",
   status,
   request,

@@ -41,13 +41,18 @@ export const Key = Schema.String.pipe(
         { weight: 8, arbitrary: fc.stringMatching(/^[a-z]{1,3}$/) },
         {
           weight: 2,
-          arbitrary: fc.array(fc.constantFrom(...keyChars), { minLength: 1, maxLength: KEY_MAX_LENGTH }).map((cs) => cs.join(""))
+          arbitrary: fc.array(fc.constantFrom(...keyChars), { minLength: 1, maxLength: KEY_MAX_LENGTH }).map((cs) =>
+            cs.join("")
+          )
         },
         {
           // Any byte the protocol can carry: control bytes, CR, high latin1.
           weight: 1,
           arbitrary: fc
-            .array(fc.integer({ min: 1, max: 0xff }).filter((c) => c !== 0x0a && c !== 0x20), { minLength: 1, maxLength: 20 })
+            .array(fc.integer({ min: 1, max: 0xff }).filter((c) => c !== 0x0a && c !== 0x20), {
+              minLength: 1,
+              maxLength: 20
+            })
             .map((cs) => String.fromCharCode(...cs))
         }
       )
@@ -72,14 +77,20 @@ export const BinaryKey = Schema.String.pipe(
     identifier: "BinaryKey",
     description: "a key of 1..250 bytes of any value",
     arbitrary: () => (fc) =>
-      fc.array(fc.integer({ min: 0, max: 0xff }), { minLength: 1, maxLength: 40 }).map((cs) => String.fromCharCode(...cs))
+      fc.array(fc.integer({ min: 0, max: 0xff }), { minLength: 1, maxLength: 40 }).map((cs) =>
+        String.fromCharCode(...cs)
+      )
   })
 )
 /** @see BinaryKey */
 export type BinaryKey = typeof BinaryKey.Type
 
 /** Opaque 32-bit client flags stored with an item. */
-export const Flags = Schema.Number.pipe(Schema.int(), Schema.between(0, U32_MAX), Schema.annotations({ identifier: "Flags" }))
+export const Flags = Schema.Number.pipe(
+  Schema.int(),
+  Schema.between(0, U32_MAX),
+  Schema.annotations({ identifier: "Flags" })
+)
 /** @see Flags */
 export type Flags = typeof Flags.Type
 
@@ -112,7 +123,6 @@ export const Value = Schema.Uint8ArrayFromSelf.pipe(
 )
 /** @see Value */
 export type Value = typeof Value.Type
-
 
 /**
  * A CAS unique as items carry it. One server-wide counter hands them out; a JS number stays exact up to

@@ -34,7 +34,11 @@ export const decodeBase64Key = (token: string): string | undefined => {
     if (c === 0x3d) padding++
     group[filled++] = value
     if (filled < 4) continue
-    bytes.push(((group[0]! << 2) | (group[1]! >> 4)) & 0xff, ((group[1]! << 4) | (group[2]! >> 2)) & 0xff, ((group[2]! << 6) | group[3]!) & 0xff)
+    bytes.push(
+      ((group[0]! << 2) | (group[1]! >> 4)) & 0xff,
+      ((group[1]! << 4) | (group[2]! >> 2)) & 0xff,
+      ((group[2]! << 6) | group[3]!) & 0xff
+    )
     filled = 0
     if (padding > 0) {
       // One or two padding digits drop as many bytes; more is malformed. Nothing after them counts.

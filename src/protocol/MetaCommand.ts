@@ -72,7 +72,9 @@ type RawTokens = { -readonly [K in keyof typeof WireTokens.Encoded]?: string }
 const decodeTokens = Schema.decodeUnknownEither(WireTokens)
 
 /** Each flag's bit in a set of flags. */
-const flagBits: Readonly<Record<string, number>> = Object.fromEntries(MetaFlag.literals.map((flag, i) => [flag, 1 << i]))
+const flagBits: Readonly<Record<string, number>> = Object.fromEntries(
+  MetaFlag.literals.map((flag, i) => [flag, 1 << i])
+)
 
 const clientError = (message: string): Result =>
   message === "bad command line format" ? Res.badCommandLine : Res.ClientError.make({ message })

@@ -11,7 +11,8 @@
 const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d)
 
 /** After the digits, only the end of the string, a NUL or whitespace may follow. */
-const endsCleanly = (s: string, i: number): boolean => i >= s.length || s.charCodeAt(i) === 0 || isSpace(s.charCodeAt(i))
+const endsCleanly = (s: string, i: number): boolean =>
+  i >= s.length || s.charCodeAt(i) === 0 || isSpace(s.charCodeAt(i))
 
 interface Scan {
   readonly negative: boolean

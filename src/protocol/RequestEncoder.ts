@@ -47,7 +47,9 @@ export const encodeRequest = (request: Request): Buffer => {
       return Buffer.from(line("touch", request.key, request.exptime, ...quiet(request.noreply)), "latin1")
     case "FlushAll":
       return Buffer.from(
-        request.delay === 0 ? line("flush_all", ...quiet(request.noreply)) : line("flush_all", request.delay, ...quiet(request.noreply)),
+        request.delay === 0
+          ? line("flush_all", ...quiet(request.noreply))
+          : line("flush_all", request.delay, ...quiet(request.noreply)),
         "latin1"
       )
     case "Version":
@@ -84,7 +86,17 @@ export const encodeRequest = (request: Request): Buffer => {
 const metaCommands = { MetaGet: "mg", MetaSet: "ms", MetaDelete: "md", MetaArithmetic: "ma" } as const
 
 /** The token sent for a flag whose value the command does not keep: any valid token decodes alike. */
-const placeholders: Record<MetaTokenFlag, string> = { O: "", N: "0", T: "0", R: "0", F: "0", C: "0", M: "S", J: "0", D: "0" }
+const placeholders: Record<MetaTokenFlag, string> = {
+  O: "",
+  N: "0",
+  T: "0",
+  R: "0",
+  F: "0",
+  C: "0",
+  M: "S",
+  J: "0",
+  D: "0"
+}
 
 /** The key (base64-encoded if the request says so) and the flag words of a meta request. */
 const metaWords = (request: FlaggedMetaRequest): Array<string> => [

@@ -41,7 +41,12 @@ export type Decoded = Request | StorageHeader | MetaSetHeader | DiscardData | Re
 /** memcached's tokenizer keeps at most this many tokens (plus a terminator) for non-get commands. */
 const MAX_TOKENS = 24
 
-const StorageLine = Schema.Struct({ key: Req.Set.fields.key, flags: FlagsToken, exptime: ExptimeToken, bytes: LengthToken })
+const StorageLine = Schema.Struct({
+  key: Req.Set.fields.key,
+  flags: FlagsToken,
+  exptime: ExptimeToken,
+  bytes: LengthToken
+})
 const CasLine = Schema.Struct({ ...StorageLine.fields, cas: U64Token })
 
 /** Wire schemas: each domain request's fields, with token codecs where the wire carries a number. */
@@ -65,7 +70,9 @@ export const lines = {
 type Line = keyof typeof lines
 
 const decoders = Object.fromEntries(
-  Object.entries(lines).map(([name, schema]) => [name, Schema.decodeUnknownEither(schema as Schema.Schema<any, any>)])
+  Object.entries(lines).map((
+    [name, schema]
+  ) => [name, Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>)])
 ) as { readonly [K in Line]: (u: unknown) => Either.Either<(typeof lines)[K]["Type"], ParseResult.ParseError> }
 
 /** The CLIENT_ERROR memcached gives when a given field of a command is invalid; the default otherwise. */

@@ -90,7 +90,12 @@ export class TextReader {
         case "StorageHeader":
           if (itemSize(decoded.key.length, decoded.flags, decoded.bytes) > this.limits.maxItemSize) {
             // The data is discarded as it arrives, so a huge value costs no memory.
-            this.swallow(decoded.bytes, { _tag: "TooLarge", command: decoded.command, key: decoded.key, noreply: decoded.noreply })
+            this.swallow(decoded.bytes, {
+              _tag: "TooLarge",
+              command: decoded.command,
+              key: decoded.key,
+              noreply: decoded.noreply
+            })
             continue
           }
           this.header = decoded

@@ -42,7 +42,20 @@ export const itemsStats = (snapshot: ClassSnapshot, now: number): Entries => {
     stat("evicted_unfetched", c.evicted_unfetched[n]!)
     stat("evicted_active", 0)
     stat("crawler_reclaimed", c.crawler_reclaimed[n]!)
-    for (const name of ["crawler_items_checked", "lrutail_reflocked", "moves_to_cold", "moves_to_warm", "moves_within_lru", "direct_reclaims", "hits_to_hot", "hits_to_warm", "hits_to_cold", "hits_to_temp"]) {
+    for (
+      const name of [
+        "crawler_items_checked",
+        "lrutail_reflocked",
+        "moves_to_cold",
+        "moves_to_warm",
+        "moves_within_lru",
+        "direct_reclaims",
+        "hits_to_hot",
+        "hits_to_warm",
+        "hits_to_cold",
+        "hits_to_temp"
+      ]
+    ) {
       stat(name, 0)
     }
   }
@@ -69,7 +82,18 @@ export const slabsStats = (snapshot: ClassSnapshot, malloced: number): Entries =
     stat("used_chunks", used)
     stat("free_chunks", pages * perPage - used)
     stat("free_chunks_end", 0)
-    for (const name of ["get_hits", "cmd_set", "delete_hits", "incr_hits", "decr_hits", "cas_hits", "cas_badval", "touch_hits"] as const) {
+    for (
+      const name of [
+        "get_hits",
+        "cmd_set",
+        "delete_hits",
+        "incr_hits",
+        "decr_hits",
+        "cas_hits",
+        "cas_badval",
+        "touch_hits"
+      ] as const
+    ) {
       stat(name, c[name][n]!)
     }
   }

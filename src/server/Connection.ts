@@ -44,7 +44,8 @@ const shutdownDisabled = Res.NotEnabled.make({ feature: "shutdown" })
 const invalidShutdownMode = Res.ClientError.make({ message: "invalid shutdown mode" })
 
 /** Whether `shutdown <args>` names a mode memcached knows: none, or `graceful`. */
-const isShutdownMode = (args: ReadonlyArray<string>) => args.length === 0 || (args.length === 1 && args[0] === "graceful")
+const isShutdownMode = (args: ReadonlyArray<string>) =>
+  args.length === 0 || (args.length === 1 && args[0] === "graceful")
 
 /**
  * Serves one client (registered by the listener) until it quits or disconnects, its input is shut
@@ -179,7 +180,7 @@ export const serveConnection = (connection: LiveConnection) =>
         }
       }
       reader.push(chunk)
-      let closing = false
+      let closing: boolean
       for (;;) {
         const stop = ingest()
         if (sawCommand) {
@@ -215,6 +216,8 @@ export const serveConnection = (connection: LiveConnection) =>
     // A client that never reads its last replies cannot hold the fiber: the socket is destroyed below.
     yield* Effect.ignore(Effect.timeout(channel.close, CLOSE_GRACE))
   }).pipe(
-    Effect.ensuring(Effect.zipRight(Effect.sync(() => connection.socket.destroy()), Effect.logDebug("connection closed"))),
+    Effect.ensuring(
+      Effect.zipRight(Effect.sync(() => connection.socket.destroy()), Effect.logDebug("connection closed"))
+    ),
     Effect.annotateLogs("client", `${connection.socket.remoteAddress}:${connection.socket.remotePort}`)
   )

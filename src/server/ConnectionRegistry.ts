@@ -14,7 +14,13 @@ import type { TextReader } from "../protocol/TextReader.js"
 import type { SocketChannel } from "./SocketChannel.js"
 
 /** What a connection is doing, named as memcached's `stats conns` names its states. */
-export type ConnState = "conn_listening" | "conn_read" | "conn_nread" | "conn_swallow" | "conn_parse_cmd" | "conn_mwrite"
+export type ConnState =
+  | "conn_listening"
+  | "conn_read"
+  | "conn_nread"
+  | "conn_swallow"
+  | "conn_parse_cmd"
+  | "conn_mwrite"
 
 /** memcached's form of a TCP address: `tcp:1.2.3.4:11211`, `tcp6:[::1]:11211`. */
 export const formatAddress = (address: string | undefined, port: number | undefined, family?: string): string =>
@@ -84,7 +90,12 @@ export class Registry {
 
   /** Registers the listening socket (it takes id 0, before every connection). */
   setListening(address: net.AddressInfo, since: number): void {
-    this.listening = { id: 0, address: formatAddress(address.address, address.port, address.family), port: address.port, since }
+    this.listening = {
+      id: 0,
+      address: formatAddress(address.address, address.port, address.family),
+      port: address.port,
+      since
+    }
   }
 
   /** Registers a new connection and returns its entry. */

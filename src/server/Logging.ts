@@ -51,12 +51,14 @@ const quoted = (value: unknown): string => {
 }
 
 /** One line for people: time, level, message, then the annotations as key=value. */
-export const prettyLogger: Logger.Logger<unknown, string> = Logger.make(({ annotations, cause, date, logLevel, message }) => {
-  let line = `${date.toISOString()} ${logLevel.label.padEnd(5)} ${text(message)}`
-  for (const [key, value] of HashMap.toEntries(annotations)) line += ` ${key}=${quoted(value)}`
-  if (!Cause.isEmpty(cause)) line += ` cause=${JSON.stringify(Cause.pretty(cause))}`
-  return line
-})
+export const prettyLogger: Logger.Logger<unknown, string> = Logger.make(
+  ({ annotations, cause, date, logLevel, message }) => {
+    let line = `${date.toISOString()} ${logLevel.label.padEnd(5)} ${text(message)}`
+    for (const [key, value] of HashMap.toEntries(annotations)) line += ` ${key}=${quoted(value)}`
+    if (!Cause.isEmpty(cause)) line += ` cause=${JSON.stringify(Cause.pretty(cause))}`
+    return line
+  }
+)
 
 const formatter = (format: LogFormat): Logger.Logger<unknown, string> =>
   format === "json" ? Logger.jsonLogger : format === "pretty" ? prettyLogger : Logger.logfmtLogger
@@ -92,6 +94,9 @@ export const layer = (options: LoggingOptions): Layer.Layer<never, LogFileError>
         Logger.map(write),
         Logger.filterLogLevel((level) => shows(options.verbosity, level))
       )
-      return Layer.merge(Logger.replace(Logger.defaultLogger, logger), Logger.minimumLogLevel(levelFor(options.verbosity)))
+      return Layer.merge(
+        Logger.replace(Logger.defaultLogger, logger),
+        Logger.minimumLogLevel(levelFor(options.verbosity))
+      )
     })
   )

@@ -11,12 +11,12 @@ import * as Effect from "effect/Effect"
 import type { Settings } from "../config/ServerConfig.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
+import { parseU32 } from "../protocol/Numbers.js"
 import type { StoreShape } from "../store/Store.js"
+import { itemsStats, sizesStats, slabsStats } from "./ClassStatsReport.js"
 import type { Registry } from "./ConnectionRegistry.js"
 import type { PrefixTable } from "./PrefixStats.js"
 import { resetServerCounters, type ServerCounters } from "./ServerStats.js"
-import { parseU32 } from "../protocol/Numbers.js"
-import { itemsStats, sizesStats, slabsStats } from "./ClassStatsReport.js"
 import { connsStats, generalStats, settingsStats } from "./StatsReport.js"
 
 /** What the stats command reads. */
@@ -64,8 +64,11 @@ export const statsCommand = (args: ReadonlyArray<string>, sources: StatsSources)
   const { counters, prefixes, registry, settings, store } = sources
   switch (args[0]) {
     case undefined:
-      return Effect.zipWith(store.stats, Clock.currentTimeMillis, (storeStats, now) =>
-        Res.StatsReply.make({ entries: generalStats(counters, storeStats, settings, now) }))
+      return Effect.zipWith(
+        store.stats,
+        Clock.currentTimeMillis,
+        (storeStats, now) => Res.StatsReply.make({ entries: generalStats(counters, storeStats, settings, now) })
+      )
     case "reset":
       return Effect.as(
         Effect.zipRight(
@@ -79,19 +82,28 @@ export const statsCommand = (args: ReadonlyArray<string>, sources: StatsSources)
       )
     case "settings": {
       const port = registry.listening?.port ?? settings.port
-      return Effect.map(store.stats, (storeStats) =>
-        Res.StatsReply.make({ entries: settingsStats(settings, port, prefixes.enabled, storeStats.limit_maxbytes) }))
+      return Effect.map(
+        store.stats,
+        (storeStats) =>
+          Res.StatsReply.make({ entries: settingsStats(settings, port, prefixes.enabled, storeStats.limit_maxbytes) })
+      )
     }
     case "conns":
       return Effect.map(Clock.currentTimeMillis, (now) => Res.StatsReply.make({ entries: connsStats(registry, now) }))
     case "detail":
       return Effect.sync(() => detail(prefixes, args[1]))
     case "items":
-      return Effect.zipWith(store.classStats, Clock.currentTimeMillis, (snapshot, now) =>
-        Res.StatsReply.make({ entries: itemsStats(snapshot, Math.floor(now / 1000)) }))
+      return Effect.zipWith(
+        store.classStats,
+        Clock.currentTimeMillis,
+        (snapshot, now) => Res.StatsReply.make({ entries: itemsStats(snapshot, Math.floor(now / 1000)) })
+      )
     case "slabs":
-      return Effect.zipWith(store.classStats, store.stats, (snapshot, storeStats) =>
-        Res.StatsReply.make({ entries: slabsStats(snapshot, storeStats.total_malloced) }))
+      return Effect.zipWith(
+        store.classStats,
+        store.stats,
+        (snapshot, storeStats) => Res.StatsReply.make({ entries: slabsStats(snapshot, storeStats.total_malloced) })
+      )
     case "sizes":
       return Effect.map(store.classStats, (snapshot) => Res.StatsReply.make({ entries: sizesStats(snapshot) }))
     case "cachedump":

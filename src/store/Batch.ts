@@ -57,7 +57,15 @@ export class Batch {
   private jobFor(p: number): Job {
     let job = this.jobs[p]
     if (job === undefined) {
-      job = { _tag: "Job", requests: this.requests, results: this.results, indexes: [], parts: [], partAt: [], done: this.done }
+      job = {
+        _tag: "Job",
+        requests: this.requests,
+        results: this.results,
+        indexes: [],
+        parts: [],
+        partAt: [],
+        done: this.done
+      }
       this.jobs[p] = job
       this.pending++
     }

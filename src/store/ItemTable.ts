@@ -262,7 +262,19 @@ export class ItemTable extends RecordStore {
     const value = Buffer.from(fits ? digits.padEnd(length, " ") : digits, "latin1")
     const atime = fits ? R.accessTime(buf, off) : now
     const bits = fits ? R.bits(buf, off) & ITEM_MARKERS : 0
-    return this.write(key, hash, R.flags(buf, off), R.exptime(buf, off), value, undefined, now, !fits, this.options.cas.next(), atime, bits)
+    return this.write(
+      key,
+      hash,
+      R.flags(buf, off),
+      R.exptime(buf, off),
+      value,
+      undefined,
+      now,
+      !fits,
+      this.options.cas.next(),
+      atime,
+      bits
+    )
   }
 
   // ---- The meta commands' view (src/store/MetaCommands.ts): detached Items in and out.
@@ -278,7 +290,14 @@ export class ItemTable extends RecordStore {
     const off = this.log.offset(ref)
     const keyStart = R.keyStart(off)
     const key = buf.toString("latin1", keyStart, keyStart + R.keyLength(buf, off))
-    const item = new Item(key, R.flags(buf, off), R.exptime(buf, off), R.cas(buf, off), this.hit(key, ref).value, R.time(buf, off))
+    const item = new Item(
+      key,
+      R.flags(buf, off),
+      R.exptime(buf, off),
+      R.cas(buf, off),
+      this.hit(key, ref).value,
+      R.time(buf, off)
+    )
     item.atime = R.accessTime(buf, off)
     item.markers = R.bits(buf, off) & ITEM_MARKERS
     item.ref = ref
@@ -291,7 +310,19 @@ export class ItemTable extends RecordStore {
    */
   link(item: Item, isNew = true): boolean {
     const hash = hashKey(item.key)
-    const ref = this.write(item.key, hash, item.flags, item.exptime, item.value, undefined, item.time, isNew, item.cas, item.atime, item.markers)
+    const ref = this.write(
+      item.key,
+      hash,
+      item.flags,
+      item.exptime,
+      item.value,
+      undefined,
+      item.time,
+      isNew,
+      item.cas,
+      item.atime,
+      item.markers
+    )
     item.ref = ref
     return ref >= 0
   }

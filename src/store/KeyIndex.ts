@@ -71,7 +71,7 @@ export class KeyIndex {
   /** The reference stored for `key`, or -1. */
   get(key: string, hash: number): number {
     const { refs, hashes, mask } = this
-    for (let i = this.home(hash); ; i = (i + 1) & mask) {
+    for (let i = this.home(hash);; i = (i + 1) & mask) {
       const ref = refs[i]!
       if (ref === EMPTY) return -1
       if (hashes[i] === hash && this.matches(ref, key)) return ref
@@ -82,7 +82,7 @@ export class KeyIndex {
   set(key: string, hash: number, ref: number): void {
     const { refs, hashes, mask } = this
     let i = this.home(hash)
-    for (; ; i = (i + 1) & mask) {
+    for (;; i = (i + 1) & mask) {
       const current = refs[i]!
       if (current === EMPTY) break
       if (hashes[i] === hash && this.matches(current, key)) {
@@ -115,7 +115,7 @@ export class KeyIndex {
 
   private slotOf(hash: number, ref: number): number {
     const { refs, mask } = this
-    for (let i = this.home(hash); ; i = (i + 1) & mask) {
+    for (let i = this.home(hash);; i = (i + 1) & mask) {
       const current = refs[i]!
       if (current === EMPTY) return -1
       if (current === ref) return i
@@ -126,7 +126,7 @@ export class KeyIndex {
   private removeSlot(hole: number): void {
     const { refs, hashes, mask } = this
     this.size--
-    for (let i = (hole + 1) & mask; ; i = (i + 1) & mask) {
+    for (let i = (hole + 1) & mask;; i = (i + 1) & mask) {
       const ref = refs[i]!
       if (ref === EMPTY) break
       const home = this.home(hashes[i]!)

@@ -25,8 +25,8 @@ import { metaReply, type MetaStatus } from "../domain/MetaResult.js"
 import type { Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
-import { resolveExptime } from "./Expiry.js"
 import { applyDelta, counterOf, mayBeCounter } from "./Counter.js"
+import { resolveExptime } from "./Expiry.js"
 import { concat, Item } from "./Item.js"
 import { EXPIRED, FLUSHED, type ItemTable } from "./ItemTable.js"
 import { classOf } from "./SizeClasses.js"
@@ -150,7 +150,14 @@ const metaSet = (table: ItemTable, request: MetaSet, now: number): Result => {
   const mode = request.mode ?? "S"
   const old = table.lookup(key, now)
   const fresh = () => {
-    const item = new Item(key, request.clientFlags, resolveExptime(request.ttl, now), table.options.cas.next(), request.value, now)
+    const item = new Item(
+      key,
+      request.clientFlags,
+      resolveExptime(request.ttl, now),
+      table.options.cas.next(),
+      request.value,
+      now
+    )
     item.binaryKey = request.base64
     return item
   }

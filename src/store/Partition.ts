@@ -11,8 +11,8 @@ import * as Effect from "effect/Effect"
 import * as Mailbox from "effect/Mailbox"
 import type { Request, Retrieval } from "../domain/Request.js"
 import type { DumpedItem, Hit, Result } from "../domain/Result.js"
-import { type ItemTable, retrievalMemo } from "./ItemTable.js"
 import type { ClassSnapshot } from "./ClassStats.js"
+import { type ItemTable, retrievalMemo } from "./ItemTable.js"
 import type { StoreStats } from "./StoreCounters.js"
 
 /** Some keys of a multi-key retrieval that spans partitions: each partition fills its slots. */

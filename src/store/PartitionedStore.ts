@@ -7,16 +7,16 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { ServerConfig } from "../config/ServerConfig.js"
 import type { Request } from "../domain/Request.js"
 import type { DumpedItem, Result } from "../domain/Result.js"
-import { ServerConfig } from "../config/ServerConfig.js"
 import { Batch } from "./Batch.js"
 import { CasSequence } from "./CasSequence.js"
 import { type ClassSnapshot, sumClassStats } from "./ClassStats.js"
 import { ItemTable } from "./ItemTable.js"
 import * as Partition from "./Partition.js"
 import { Store } from "./Store.js"
-import { sumStats, type StoreStats } from "./StoreCounters.js"
+import { type StoreStats, sumStats } from "./StoreCounters.js"
 
 /** Options of the partitioned store. */
 export interface PartitionedStoreOptions {
@@ -45,7 +45,9 @@ export const make = (options: PartitionedStoreOptions) =>
     const cas = new CasSequence()
     const count = partitionCount(options)
     if (count < options.partitions) {
-      yield* Effect.logWarning(`running ${count} store partition(s), not ${options.partitions}: each needs room for two items of the largest size`)
+      yield* Effect.logWarning(
+        `running ${count} store partition(s), not ${options.partitions}: each needs room for two items of the largest size`
+      )
     }
     const partitions: Array<Partition.Partition> = []
     for (let i = 0; i < count; i++) {

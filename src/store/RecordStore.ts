@@ -167,7 +167,9 @@ export class RecordStore implements Cleaner {
       const buf = segment.buf
       const found: Array<DumpedItem> = []
       for (let off = 0; off < segment.used; off += R.length(buf, off)) {
-        if ((R.bits(buf, off) & R.Bit.Live) === 0 || R.sizeClass(buf, off) !== cls || this.isDead(buf, off, now)) continue
+        if ((R.bits(buf, off) & R.Bit.Live) === 0 || R.sizeClass(buf, off) !== cls || this.isDead(buf, off, now)) {
+          continue
+        }
         const keyStart = R.keyStart(off)
         found.push({
           key: buf.toString("latin1", keyStart, keyStart + R.keyLength(buf, off)),

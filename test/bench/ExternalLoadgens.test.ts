@@ -4,7 +4,15 @@ import * as Memtier from "../../src/bench/Memtier.js"
 import type { RunSettings, Workload } from "../../src/bench/Workload.js"
 
 const settings: RunSettings = { host: "127.0.0.1", port: 22600, durationS: 5, prefill: true, verify: true, seed: 3 }
-const workload: Workload = { conns: 50, depth: 16, setWeight: 1, getWeight: 10, keys: 100_000, valueSize: 100, multiGet: 1 }
+const workload: Workload = {
+  conns: 50,
+  depth: 16,
+  setWeight: 1,
+  getWeight: 10,
+  keys: 100_000,
+  valueSize: 100,
+  multiGet: 1
+}
 
 // As mcload 1.x prints them (its README's Output section).
 const jsonLine =
@@ -40,11 +48,14 @@ describe("mcload", () => {
     expect(Mcload.argsFor(settings, workload).join(" ")).toBe(
       "-s 127.0.0.1 -p 22600 -c 50 -P 16 -d 5 -r 1:10 -k 100000 -v 100 -m 1 --seed 3 --prefill --verify --json"
     )
-    expect(Mcload.argsFor({ ...settings, prefill: false, verify: false }, { ...workload, multiGet: 10 })).not.toContain("--verify")
+    expect(Mcload.argsFor({ ...settings, prefill: false, verify: false }, { ...workload, multiGet: 10 })).not.toContain(
+      "--verify"
+    )
   })
 
   it("reads the --json line and the plain output alike, stderr as diagnostics", () => {
-    const stderr = "mcload: conn 3: verify error on key:17 (expected version 2, 100 bytes): wrong data\nmcload: FAIL: 0 errors\n"
+    const stderr =
+      "mcload: conn 3: verify error on key:17 (expected version 2, 100 bytes): wrong data\nmcload: FAIL: 0 errors\n"
     const fromJson = Mcload.parseOutput(jsonLine + "\n", stderr, settings)
     expect(fromJson).toMatchObject({
       opsPerSec: 99729.4,
@@ -66,7 +77,8 @@ describe("mcload", () => {
 
   it("reports verify errors as not measured without --verify, and no result without figures", () => {
     expect(Mcload.parseOutput(jsonLine, "", { ...settings, verify: false })?.verifyErrors).toBeNull()
-    expect(Mcload.parseOutput("", "mcload: connection 0 to 127.0.0.1:1 failed: Connection refused", settings)).toBeUndefined()
+    expect(Mcload.parseOutput("", "mcload: connection 0 to 127.0.0.1:1 failed: Connection refused", settings))
+      .toBeUndefined()
     expect(Mcload.parseOutput("{not json", "", settings)).toBeUndefined()
     expect(Mcload.parseOutput("ops/s 12\n", "", settings)).toBeUndefined()
   })

@@ -79,7 +79,9 @@ describe("LoadGenerator (built-in)", () => {
 
   it.live("counts error replies and stops trusting a key whose set failed", () =>
     Effect.gen(function*() {
-      const { result } = yield* runAgainst({ setReply: "SERVER_ERROR out of memory storing object\r\n" }, {}, { prefill: false })
+      const { result } = yield* runAgainst({ setReply: "SERVER_ERROR out of memory storing object\r\n" }, {}, {
+        prefill: false
+      })
       expect(result.errors).toBeGreaterThan(0)
       expect(result.verifyErrors).toBe(0)
       expect(result.diagnostics.join("\n")).toMatch(/error reply: SERVER_ERROR out of memory/)

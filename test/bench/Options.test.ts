@@ -11,13 +11,37 @@ const optionsOf = (argv: Array<string>) => {
 describe("Options", () => {
   it("defaults to every scenario, auto load generator, 3 runs of 5 s, verification on", () => {
     expect(optionsOf([])).toEqual(Options.defaults)
-    expect(Options.defaults).toMatchObject({ loadgen: "auto", scenarios: Scenarios.SCENARIO_IDS, durationS: 5, runs: 3, verify: true, memoryMb: 1024 })
+    expect(Options.defaults).toMatchObject({
+      loadgen: "auto",
+      scenarios: Scenarios.SCENARIO_IDS,
+      durationS: 5,
+      runs: 3,
+      verify: true,
+      memoryMb: 1024
+    })
   })
 
   it("reads every flag, as --flag value or --flag=value", () => {
     expect(
-      optionsOf(["--loadgen", "builtin", "--scenarios=p1,memory", "--duration", "2.5", "--runs=1", "--servers", "effcached,nodeceiling",
-        "--conns", "10,20", "--memory", "256", "--out", "docs/bench", "--no-verify", "--seed", "7"])
+      optionsOf([
+        "--loadgen",
+        "builtin",
+        "--scenarios=p1,memory",
+        "--duration",
+        "2.5",
+        "--runs=1",
+        "--servers",
+        "effcached,nodeceiling",
+        "--conns",
+        "10,20",
+        "--memory",
+        "256",
+        "--out",
+        "docs/bench",
+        "--no-verify",
+        "--seed",
+        "7"
+      ])
     ).toEqual({
       loadgen: "builtin",
       scenarios: ["p1", "memory"],
@@ -33,17 +57,19 @@ describe("Options", () => {
   })
 
   it("refuses unknown flags and values with a message naming the flag", () => {
-    for (const [argv, pattern] of [
-      [["--loadgen", "wrk"], /--loadgen: expected one of auto, builtin, mcload, memtier/],
-      [["--scenarios", "p1,p99"], /--scenarios: expected some of/],
-      [["--duration", "0"], /--duration/],
-      [["--runs", "1.5"], /--runs: expected a whole number/],
-      [["--servers", "redis"], /--servers/],
-      [["--conns", "10,x"], /--conns/],
-      [["--runs"], /--runs needs a value/],
-      [["--bogus"], /unknown option --bogus/],
-      [["p1"], /unexpected argument "p1"/]
-    ] as const) {
+    for (
+      const [argv, pattern] of [
+        [["--loadgen", "wrk"], /--loadgen: expected one of auto, builtin, mcload, memtier/],
+        [["--scenarios", "p1,p99"], /--scenarios: expected some of/],
+        [["--duration", "0"], /--duration/],
+        [["--runs", "1.5"], /--runs: expected a whole number/],
+        [["--servers", "redis"], /--servers/],
+        [["--conns", "10,x"], /--conns/],
+        [["--runs"], /--runs needs a value/],
+        [["--bogus"], /unknown option --bogus/],
+        [["p1"], /unexpected argument "p1"/]
+      ] as const
+    ) {
       const parsed = Options.parse(argv)
       expect(parsed._tag).toBe("Invalid")
       expect(parsed._tag === "Invalid" && parsed.message).toMatch(pattern)
@@ -64,7 +90,16 @@ describe("Scenarios", () => {
 
   it("has the default shapes: 50..400 ladder, multi-get of 10, 100 KB values, set-only", () => {
     const steps = Scenarios.steps(Scenarios.SCENARIO_IDS)
-    expect(steps.filter((s) => s.scenario === "p1").map((s) => s.workload.conns)).toEqual([50, 100, 150, 200, 250, 300, 350, 400])
+    expect(steps.filter((s) => s.scenario === "p1").map((s) => s.workload.conns)).toEqual([
+      50,
+      100,
+      150,
+      200,
+      250,
+      300,
+      350,
+      400
+    ])
     const by = (label: string) => steps.find((s) => s.label === label)!.workload
     expect(by("mget10").multiGet).toBe(10)
     expect(by("v100k").valueSize).toBe(102_400)

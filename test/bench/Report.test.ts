@@ -3,7 +3,14 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import * as Report from "../../src/bench/Report.js"
-import { type BenchReport, ladderSeries, median, medianOf, ratioToMemcached, type StepResult } from "../../src/bench/Results.js"
+import {
+  type BenchReport,
+  ladderSeries,
+  median,
+  medianOf,
+  ratioToMemcached,
+  type StepResult
+} from "../../src/bench/Results.js"
 import type { ServerName } from "../../src/bench/Servers.js"
 import { lineChart, niceStep, ticks } from "../../src/bench/SvgChart.js"
 import type { RunResult } from "../../src/bench/Workload.js"
@@ -26,7 +33,12 @@ const run = (opsPerSec: number, p99Us: number, extra: Partial<RunResult> = {}): 
   ...extra
 })
 
-const ladderRow = (server: ServerName, conns: number, runs: ReadonlyArray<RunResult>, rssBytes: number): StepResult => ({
+const ladderRow = (
+  server: ServerName,
+  conns: number,
+  runs: ReadonlyArray<RunResult>,
+  rssBytes: number
+): StepResult => ({
   scenario: "p1",
   step: `p1 c${conns}`,
   kind: "load",
@@ -58,7 +70,9 @@ const report: BenchReport = {
   results: [
     ladderRow("effcached", 50, [run(46_000, 3000), run(40_000, 3500), run(47_000, 2900)], 230 * 2 ** 20),
     ladderRow("memcached", 50, [run(118_000, 800), run(120_000, 820), run(110_000, 900)], 25 * 2 ** 20),
-    ladderRow("effcached", 100, [run(44_000, 6000, { verifyErrors: 2, diagnostics: ["connection 3: verify error on key:7: wrong data"] })], 240 * 2 ** 20),
+    ladderRow("effcached", 100, [
+      run(44_000, 6000, { verifyErrors: 2, diagnostics: ["connection 3: verify error on key:7: wrong data"] })
+    ], 240 * 2 ** 20),
     ladderRow("memcached", 100, [run(115_000, 1600)], 26 * 2 ** 20),
     {
       scenario: "memory",
@@ -72,7 +86,13 @@ const report: BenchReport = {
       rssBytes: 918 * 2 ** 20,
       failure: undefined
     },
-    { ...ladderRow("memcached", 50, [], 203 * 2 ** 20), scenario: "memory", step: "memory", kind: "memory", median: undefined }
+    {
+      ...ladderRow("memcached", 50, [], 203 * 2 ** 20),
+      scenario: "memory",
+      step: "memory",
+      kind: "memory",
+      median: undefined
+    }
   ]
 }
 
@@ -116,7 +136,8 @@ describe("Results", () => {
     const effcached50 = report.results[0]!
     expect(ratioToMemcached(report, effcached50, (r) => r.median?.opsPerSec)).toBeCloseTo(46_000 / 118_000, 6)
     expect(ratioToMemcached(report, report.results[4]!, (r) => r.rssBytes)).toBeCloseTo(918 / 203, 6)
-    expect(ratioToMemcached({ ...report, results: [effcached50] }, effcached50, (r) => r.median?.opsPerSec)).toBeUndefined()
+    expect(ratioToMemcached({ ...report, results: [effcached50] }, effcached50, (r) => r.median?.opsPerSec))
+      .toBeUndefined()
   })
 
   it("lines up the ladder by connections, one series per server", () => {
@@ -132,7 +153,9 @@ describe("Report", () => {
     const text = Report.table(report)
     const lines = text.split("\n")
     expect(lines[0]).toMatch(/^step\s+server\s+ops\/s\s+p50 µs\s+p99 µs\s+p99\.9 µs\s+RSS MB\s+errors\s+verify errors$/)
-    expect(lines[2]).toMatch(/^p1 c50\s+effcached\s+46,000 \(0\.39x\)\s+1,500\s+3,000 \(3\.66x\)\s+6,000\s+230 \(9\.20x\)\s+0\s+0$/)
+    expect(lines[2]).toMatch(
+      /^p1 c50\s+effcached\s+46,000 \(0\.39x\)\s+1,500\s+3,000 \(3\.66x\)\s+6,000\s+230 \(9\.20x\)\s+0\s+0$/
+    )
     expect(lines[4]).toMatch(/p1 c100\s+effcached.*\s2$/)
     expect(lines[6]).toMatch(/^memory\s+effcached\s+-\s+-\s+-\s+-\s+918 \(4\.52x\)\s+-\s+-$/)
     // Aligned: the server column starts at the same place on every line.
@@ -158,8 +181,8 @@ describe("Report", () => {
       const names = assertWellFormedXml(svg)
       expect(names[0]).toBe("svg")
       expect(svg.match(/<polyline /g)).toHaveLength(2)
-      expect(svg).toContain('data-name="effcached"')
-      expect(svg).toContain('data-name="memcached"')
+      expect(svg).toContain("data-name=\"effcached\"")
+      expect(svg).toContain("data-name=\"memcached\"")
     }
     expect(charts["throughput.svg"]).toContain("Throughput vs connections")
     expect(Report.charts({ ...report, results: report.results.filter((r) => r.scenario !== "p1") })).toEqual({})
@@ -169,7 +192,12 @@ describe("Report", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "bench-report-"))
     try {
       const files = Report.write(path.join(dir, "out"), report)
-      expect(files.map((f) => path.basename(f)).sort()).toEqual(["p99.svg", "results.json", "results.md", "throughput.svg"])
+      expect(files.map((f) => path.basename(f)).sort()).toEqual([
+        "p99.svg",
+        "results.json",
+        "results.md",
+        "throughput.svg"
+      ])
       const json = JSON.parse(readFileSync(path.join(dir, "out", "results.json"), "utf8")) as BenchReport
       expect(json.meta).toEqual(report.meta)
       expect(json.results).toHaveLength(report.results.length)
@@ -191,7 +219,12 @@ describe("SvgChart", () => {
   })
 
   it("escapes names and titles, and copes with a single point or no data", () => {
-    const svg = lineChart({ title: "a < b & c", xLabel: "x", yLabel: "y", series: [{ name: "<odd>", points: [[1, 5]] }] })
+    const svg = lineChart({
+      title: "a < b & c",
+      xLabel: "x",
+      yLabel: "y",
+      series: [{ name: "<odd>", points: [[1, 5]] }]
+    })
     assertWellFormedXml(svg)
     expect(svg).toContain("a &lt; b &amp; c")
     expect(svg).toContain("&lt;odd&gt;")

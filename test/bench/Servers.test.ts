@@ -31,7 +31,12 @@ describe("Servers", () => {
 
   it.live("says why a server cannot start", () =>
     Effect.gen(function*() {
-      const spec = { _tag: "Available", name: "memcached", command: process.execPath, args: () => ["-e", "process.exit(3)"] } as const
+      const spec = {
+        _tag: "Available",
+        name: "memcached",
+        command: process.execPath,
+        args: () => ["-e", "process.exit(3)"]
+      } as const
       const exit = yield* Effect.exit(Effect.scoped(Servers.start(spec, 64)))
       expect(exit).toMatchObject({ _tag: "Failure" })
       expect(String(Exit.isFailure(exit) && exit.cause.toString())).toMatch(/memcached did not start: exited \(3\)/)

@@ -44,13 +44,17 @@ export const startFakeServer = (faults: Faults = {}): Promise<FakeServer> => {
           const size = Number(words[4])
           if (pending.length < eol + 2 + size + 2) break
           const key = words[1]!
-          if (faults.keepSet?.(key, ++sets) ?? true) store.set(key, Buffer.from(pending.subarray(eol + 2, eol + 2 + size)))
+          if (faults.keepSet?.(key, ++sets) ?? true) {
+            store.set(key, Buffer.from(pending.subarray(eol + 2, eol + 2 + size)))
+          }
           out.push(faults.setReply ?? "STORED\r\n")
           pos = eol + 2 + size + 2
         } else if (words[0] === "get") {
           for (const key of words.slice(1)) {
             const value = store.get(key)
-            if (value !== undefined && (faults.findKey?.(key, ++lookups) ?? true)) out.push(`VALUE ${key} 0 ${value.length}\r\n`, value, "\r\n")
+            if (value !== undefined && (faults.findKey?.(key, ++lookups) ?? true)) {
+              out.push(`VALUE ${key} 0 ${value.length}\r\n`, value, "\r\n")
+            }
           }
           out.push("END\r\n")
           pos = eol + 2
@@ -60,7 +64,9 @@ export const startFakeServer = (faults: Faults = {}): Promise<FakeServer> => {
         }
       }
       pending = pending.subarray(pos)
-      if (out.length > 0) socket.write(Buffer.concat(out.map((part) => (typeof part === "string" ? Buffer.from(part, "latin1") : part))))
+      if (out.length > 0) {
+        socket.write(Buffer.concat(out.map((part) => (typeof part === "string" ? Buffer.from(part, "latin1") : part))))
+      }
     })
   })
   return new Promise((resolve) => {

@@ -13,7 +13,13 @@ const settingsOf = (argv: Array<string>, env: Record<string, string> = {}) => {
 describe("Cli", () => {
   it("uses memcached's defaults, except listening on loopback only", () => {
     expect(settingsOf([])).toEqual(defaults)
-    expect(defaults).toMatchObject({ port: 11211, host: "127.0.0.1", memoryLimit: 64 << 20, maxConnections: 1024, maxItemSize: 1 << 20 })
+    expect(defaults).toMatchObject({
+      port: 11211,
+      host: "127.0.0.1",
+      memoryLimit: 64 << 20,
+      maxConnections: 1024,
+      maxItemSize: 1 << 20
+    })
   })
 
   it("accepts short, attached, long and long=value forms", () => {
@@ -40,7 +46,10 @@ describe("Cli", () => {
     expect(settingsOf(["-I", "512k"]).maxItemSize).toBe(512 << 10)
     expect(settingsOf(["--max-item-size=4096"]).maxItemSize).toBe(4096)
     expect(run(["-I", "512"])).toMatchObject({ _tag: "Invalid" })
-    expect(run(["-I", "64m"])).toMatchObject({ _tag: "Invalid", message: expect.stringContaining("half the memory limit") })
+    expect(run(["-I", "64m"])).toMatchObject({
+      _tag: "Invalid",
+      message: expect.stringContaining("half the memory limit")
+    })
     expect(settingsOf(["-m", "256", "-I", "64m"]).maxItemSize).toBe(64 << 20)
   })
 
@@ -58,8 +67,14 @@ describe("Cli", () => {
     expect(settingsOf(["-o", "idle_timeout=45"]).idleTimeout).toBe(45)
     expect(settingsOf(["-oidle_timeout=5,maxconns_fast"]).idleTimeout).toBe(5)
     expect(settingsOf([], { EFFCACHED_IDLE_TIMEOUT: "7" }).idleTimeout).toBe(7)
-    expect(run(["--idle-timeout", "-1"])).toMatchObject({ _tag: "Invalid", message: expect.stringContaining("--idle-timeout") })
-    expect(run(["-o", "idle_timeout"])).toMatchObject({ _tag: "Invalid", message: expect.stringContaining("-o/--extended") })
+    expect(run(["--idle-timeout", "-1"])).toMatchObject({
+      _tag: "Invalid",
+      message: expect.stringContaining("--idle-timeout")
+    })
+    expect(run(["-o", "idle_timeout"])).toMatchObject({
+      _tag: "Invalid",
+      message: expect.stringContaining("-o/--extended")
+    })
     expect(run(["-o", "idle_timeout=x"])._tag).toBe("Invalid")
   })
 
@@ -78,7 +93,12 @@ describe("Cli", () => {
   })
 
   it("reads -A, --shutdown-grace, --log-format and --log-file", () => {
-    expect(settingsOf([])).toMatchObject({ enableShutdown: false, shutdownGraceMs: 5000, logFormat: "logfmt", logFile: null })
+    expect(settingsOf([])).toMatchObject({
+      enableShutdown: false,
+      shutdownGraceMs: 5000,
+      logFormat: "logfmt",
+      logFile: null
+    })
     expect(settingsOf(["-A"]).enableShutdown).toBe(true)
     expect(settingsOf(["--enable-shutdown"]).enableShutdown).toBe(true)
     expect(settingsOf(["--shutdown-grace", "0"]).shutdownGraceMs).toBe(0)
@@ -90,28 +110,39 @@ describe("Cli", () => {
       logFile: "/tmp/e.log"
     })
     expect(settingsOf(["--log-file", "/var/log/effcached.log"]).logFile).toBe("/var/log/effcached.log")
-    expect(run(["--log-format", "xml"])).toMatchObject({ _tag: "Invalid", message: expect.stringContaining("logfmt, pretty, json") })
+    expect(run(["--log-format", "xml"])).toMatchObject({
+      _tag: "Invalid",
+      message: expect.stringContaining("logfmt, pretty, json")
+    })
     expect(run(["--shutdown-grace", "3601"])._tag).toBe("Invalid")
     expect(run(["-A", "x"])._tag).toBe("Invalid")
   })
 
   it("takes settings from EFFCACHED_* variables, flags winning", () => {
-    expect(settingsOf([], { EFFCACHED_PORT: "2000", EFFCACHED_MEMORY_LIMIT: "32" })).toMatchObject({ port: 2000, memoryLimit: 32 << 20 })
+    expect(settingsOf([], { EFFCACHED_PORT: "2000", EFFCACHED_MEMORY_LIMIT: "32" })).toMatchObject({
+      port: 2000,
+      memoryLimit: 32 << 20
+    })
     expect(settingsOf(["-p", "3000"], { EFFCACHED_PORT: "2000" }).port).toBe(3000)
-    expect(run([], { EFFCACHED_PORT: "x" })).toMatchObject({ _tag: "Invalid", message: expect.stringContaining("EFFCACHED_PORT") })
+    expect(run([], { EFFCACHED_PORT: "x" })).toMatchObject({
+      _tag: "Invalid",
+      message: expect.stringContaining("EFFCACHED_PORT")
+    })
   })
 
   it("names the flag in a one-line message for an invalid value", () => {
-    for (const [argv, flag] of [
-      [["-p", "abc"], "-p/--port"],
-      [["-p", "70000"], "-p/--port"],
-      [["-m", "0"], "-m/--memory-limit"],
-      [["-c", "-1"], "-c/--conn-limit"],
-      [["--partitions", "0"], "--partitions"],
-      [["-p"], "-p/--port"],
-      [["-U", "11211"], "-U/--udp-port"],
-      [["-d"], "-d/--daemon"]
-    ] as const) {
+    for (
+      const [argv, flag] of [
+        [["-p", "abc"], "-p/--port"],
+        [["-p", "70000"], "-p/--port"],
+        [["-m", "0"], "-m/--memory-limit"],
+        [["-c", "-1"], "-c/--conn-limit"],
+        [["--partitions", "0"], "--partitions"],
+        [["-p"], "-p/--port"],
+        [["-U", "11211"], "-U/--udp-port"],
+        [["-d"], "-d/--daemon"]
+      ] as const
+    ) {
       const command = run([...argv])
       expect(command._tag, argv.join(" ")).toBe("Invalid")
       if (command._tag === "Invalid") {

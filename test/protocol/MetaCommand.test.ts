@@ -11,7 +11,8 @@ import { flaggedMetaRequest, maxFlags } from "../support/metaArbitraries.js"
 const decode = (line: string) => decodeLine(line.split(" ").filter((t) => t.length > 0))
 const clientError = (message: string) => ({ _tag: "ClientError", message })
 /** The tokens of a request's command line, as the framer splits them. */
-const tokensOf = (bytes: Buffer) => bytes.toString("latin1", 0, bytes.indexOf("\r\n")).split(" ").filter((t) => t.length > 0)
+const tokensOf = (bytes: Buffer) =>
+  bytes.toString("latin1", 0, bytes.indexOf("\r\n")).split(" ").filter((t) => t.length > 0)
 
 // Expected replies are memcached 1.6.18's, as measured (see docs/compatibility.md).
 describe("MetaCommand: decoding meta lines", () => {
@@ -47,7 +48,12 @@ describe("MetaCommand: decoding meta lines", () => {
   it("decodes md, ma, mn and me", () => {
     expect(decode("md k I T30 q")).toMatchObject({ _tag: "MetaDelete", invalidate: true, ttl: 30, quiet: true })
     expect(decode("ma k")).toMatchObject({ _tag: "MetaArithmetic", initial: 0n, delta: 1n, mode: undefined })
-    expect(decode("ma k N0 J5 D18446744073709551615 M-")).toMatchObject({ vivify: 0, initial: 5n, delta: 2n ** 64n - 1n, mode: "-" })
+    expect(decode("ma k N0 J5 D18446744073709551615 M-")).toMatchObject({
+      vivify: 0,
+      initial: 5n,
+      delta: 2n ** 64n - 1n,
+      mode: "-"
+    })
     expect(decode("mn extra")).toEqual({ _tag: "MetaNoop" })
     expect(decode("me k junk")).toEqual({ _tag: "MetaDebug", key: "k", base64: false })
     expect(decode("me Zm9v b")).toEqual({ _tag: "MetaDebug", key: "foo", base64: true })
@@ -97,7 +103,9 @@ describe("MetaCommand: base64 keys with memcached's decoder", () => {
     expect(decodeBase64Key("Zm9=")).toBe("fo")
     expect(decodeBase64Key("Zm9v=AAA")).toBe("foo\0\0")
     expect(decodeBase64Key("Z=9vZm9v")).toBe("d\x0f")
-    for (const bad of ["Zm8", "Zm9v=", "Zm9v==", "====", "A===", "!!!!"]) expect(decodeBase64Key(bad), bad).toBeUndefined()
+    for (const bad of ["Zm8", "Zm9v=", "Zm9v==", "====", "A===", "!!!!"]) {
+      expect(decodeBase64Key(bad), bad).toBeUndefined()
+    }
   })
 
   it.prop("decodes what it encodes", [fc.uint8Array({ minLength: 1, maxLength: 186 })], ([bytes]) => {
@@ -144,7 +152,19 @@ const flagWord = fc.oneof(
     weight: 6,
     arbitrary: fc.tuple(
       fc.constantFrom("N", "T", "R", "F", "C", "J", "D", "M", "O"),
-      fc.constantFrom("", "0", "5", "-1", "+7", "x", "1x", "SS", "4294967296", "18446744073709551616", "99999999999999999999")
+      fc.constantFrom(
+        "",
+        "0",
+        "5",
+        "-1",
+        "+7",
+        "x",
+        "1x",
+        "SS",
+        "4294967296",
+        "18446744073709551616",
+        "99999999999999999999"
+      )
     ).map(([flag, token]) => flag + token)
   },
   { weight: 2, arbitrary: fc.constantFrom("x", "E", "S", "W", "Z", "0", "+", "-", "\x7f", "\xff", "\x01", "xjunk") }
@@ -198,13 +218,19 @@ describe("MetaRequest schemas", () => {
 describe("MetaCommand: properties over generated flag sets", () => {
   it.prop(
     "every valid request decodes from its line to itself, and the schema accepts it",
-    [fc.constantFrom("MetaGet", "MetaSet", "MetaDelete", "MetaArithmetic").chain((tag) => flaggedMetaRequest(tag as FlaggedMetaRequest["_tag"]))],
+    [
+      fc.constantFrom("MetaGet", "MetaSet", "MetaDelete", "MetaArithmetic").chain((tag) =>
+        flaggedMetaRequest(tag as FlaggedMetaRequest["_tag"])
+      )
+    ],
     ([request]) => {
       expect(Schema.is(FlaggedMetaRequest)(request)).toBe(true)
       expect(request.flags.length).toBeLessThanOrEqual(maxFlags(request._tag))
       const bytes = encodeRequest(request)
       const decoded = decodeLine(tokensOf(bytes))
-      const actual = decoded._tag === "MetaSetHeader" ? { ...decoded.request, value: request._tag === "MetaSet" ? request.value : undefined } : decoded
+      const actual = decoded._tag === "MetaSetHeader"
+        ? { ...decoded.request, value: request._tag === "MetaSet" ? request.value : undefined }
+        : decoded
       expect(comparable(actual)).toEqual(comparable(request))
     },
     { fastCheck: { numRuns: 1000, seed: 1601 } }

@@ -32,15 +32,38 @@ const readChunks = (chunks: ReadonlyArray<Buffer>, limit = maxItemSize): Array<I
 
 // Keyed by every request tag, so a new request fails to compile until it is listed.
 const everyRequestTag: Record<Req.Request["_tag"], true> = {
-  Get: true, Gets: true, Gat: true, Gats: true, Set: true, Add: true, Replace: true, Append: true, Prepend: true,
-  Cas: true, TooLarge: true, Delete: true, Incr: true, Decr: true, Touch: true, FlushAll: true, Version: true,
-  Verbosity: true, CacheMemlimit: true, Quit: true, Shutdown: true, Stats: true, MetaGet: true, MetaSet: true,
-  MetaDelete: true, MetaArithmetic: true, MetaNoop: true, MetaDebug: true
+  Get: true,
+  Gets: true,
+  Gat: true,
+  Gats: true,
+  Set: true,
+  Add: true,
+  Replace: true,
+  Append: true,
+  Prepend: true,
+  Cas: true,
+  TooLarge: true,
+  Delete: true,
+  Incr: true,
+  Decr: true,
+  Touch: true,
+  FlushAll: true,
+  Version: true,
+  Verbosity: true,
+  CacheMemlimit: true,
+  Quit: true,
+  Shutdown: true,
+  Stats: true,
+  MetaGet: true,
+  MetaSet: true,
+  MetaDelete: true,
+  MetaArithmetic: true,
+  MetaNoop: true,
+  MetaDebug: true
 }
 const requestTags = new Set<string>(Object.keys(everyRequestTag))
 const isRequestOrResult = Schema.is(Schema.Union(Req.Request, Res.Result))
-const show = (item: Item): string =>
-  JSON.stringify(comparable(item), (_, v) => (typeof v === "bigint" ? `${v}n` : v))
+const show = (item: Item): string => JSON.stringify(comparable(item), (_, v) => (typeof v === "bigint" ? `${v}n` : v))
 
 /**
  * Reads arbitrary bytes split at the given cuts, checking at every step that nothing throws, that every
@@ -87,7 +110,11 @@ describe("TextReader properties", () => {
 
   it.prop(
     "random bytes never throw and yield only requests and results, nothing after Close",
-    [fc.oneof(fc.uint8Array({ maxLength: 3000 }), framingHeavyBytes, tokenSoup, oddArguments, mutatedStream), cuts(10), fc.constantFrom(maxItemSize, 200)],
+    [
+      fc.oneof(fc.uint8Array({ maxLength: 3000 }), framingHeavyBytes, tokenSoup, oddArguments, mutatedStream),
+      cuts(10),
+      fc.constantFrom(maxItemSize, 200)
+    ],
     ([bytes, at, limit]) => checkRobust(bytes, at, limit),
     // Shrinking a long argument is slow: stop after a few seconds with the smallest failure so far.
     { fastCheck: { numRuns: 1500, seed: 13, interruptAfterTimeLimit: 8_000 } }
@@ -116,7 +143,10 @@ describe("TextReader examples", () => {
   })
 
   it("silences a bad data chunk under noreply", () => {
-    expect(readChunks([latin1("set k 0 0 1 noreply\r\nabc\r\n")])).toEqual([Res.results.silent, Res.results.unknownCommand])
+    expect(readChunks([latin1("set k 0 0 1 noreply\r\nabc\r\n")])).toEqual([
+      Res.results.silent,
+      Res.results.unknownCommand
+    ])
   })
 
   it("swallows a too-large value (terminator unchecked), answers after the last byte, then decodes on", () => {
@@ -138,7 +168,11 @@ describe("TextReader examples", () => {
   it("accepts the largest value that fits and refuses one byte more", () => {
     const fits = readChunks([latin1("set k 0 0 1048516\r\n"), Buffer.alloc(1048516, 0x61), latin1("\r\n")])
     expect(fits.map((i) => i._tag)).toEqual(["Set"])
-    const over = readChunks([latin1("add k 0 0 1048517 noreply\r\n"), Buffer.alloc(1048519, 0x61), latin1("version\r\n")])
+    const over = readChunks([
+      latin1("add k 0 0 1048517 noreply\r\n"),
+      Buffer.alloc(1048519, 0x61),
+      latin1("version\r\n")
+    ])
     expect(over).toEqual([{ _tag: "TooLarge", command: "add", key: "k", noreply: true }, { _tag: "Version" }])
   })
 

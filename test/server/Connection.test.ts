@@ -68,9 +68,13 @@ describe("connections", () => {
     // 6,000 hits of a 10 KB value: a 61 MB reply to a 12 KB line, written out 4 MB at a time.
     const value = "r".repeat(10 * 1024)
     const hits = 6000
-    const reply = await exchange(server.port, `set r 3 0 ${value.length}\r\n${value}\r\nget${" r".repeat(hits)}\r\nquit\r\n`, {
-      timeoutMs: 20_000
-    })
+    const reply = await exchange(
+      server.port,
+      `set r 3 0 ${value.length}\r\n${value}\r\nget${" r".repeat(hits)}\r\nquit\r\n`,
+      {
+        timeoutMs: 20_000
+      }
+    )
     const header = `VALUE r 3 ${value.length}\r\n`
     const one = header + value + "\r\n"
     expect(reply.length).toBe("STORED\r\n".length + hits * one.length + "END\r\n".length)
@@ -80,40 +84,48 @@ describe("connections", () => {
     expect(text.split(header).length - 1).toBe(hits)
   })
 
-  it.runIf(process.platform === "linux")("does not build a huge reply in memory for a client that is not reading", async () => {
-    const rss = () => {
-      const status = readFileSync(`/proc/${server.process.pid}/status`, "utf8")
-      return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024
+  it.runIf(process.platform === "linux")(
+    "does not build a huge reply in memory for a client that is not reading",
+    async () => {
+      const rss = () => {
+        const status = readFileSync(`/proc/${server.process.pid}/status`, "utf8")
+        return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024
+      }
+      const before = rss()
+      // 100,000 hits of a 10 KB value: a 1 GB reply. The client never reads it.
+      const value = "h".repeat(10 * 1024)
+      const socket = net.connect(server.port, "127.0.0.1")
+      await new Promise((resolve) => socket.once("connect", resolve))
+      socket.pause()
+      socket.write(`set huge 0 0 ${value.length}\r\n${value}\r\nget${" huge".repeat(100_000)}\r\n`)
+      // Wait until the server has started writing the reply (its first pieces fill the socket buffers).
+      const stats = await Connection.open(server.port)
+      for (let i = 0; i < 200; i++) {
+        const written = Number(/STAT bytes_written (\d+)/.exec(await stats.request("stats\r\n"))![1])
+        if (written > 4 * 1024 * 1024) break
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      expect(rss() - before).toBeLessThan(200 * 1024 * 1024)
+      socket.destroy()
+      expect(await stats.request("version\r\n")).toMatch(/^VERSION /)
+      stats.close()
     }
-    const before = rss()
-    // 100,000 hits of a 10 KB value: a 1 GB reply. The client never reads it.
-    const value = "h".repeat(10 * 1024)
-    const socket = net.connect(server.port, "127.0.0.1")
-    await new Promise((resolve) => socket.once("connect", resolve))
-    socket.pause()
-    socket.write(`set huge 0 0 ${value.length}\r\n${value}\r\nget${" huge".repeat(100_000)}\r\n`)
-    // Wait until the server has started writing the reply (its first pieces fill the socket buffers).
-    const stats = await Connection.open(server.port)
-    for (let i = 0; i < 200; i++) {
-      const written = Number(/STAT bytes_written (\d+)/.exec(await stats.request("stats\r\n"))![1])
-      if (written > 4 * 1024 * 1024) break
-      await new Promise((r) => setTimeout(r, 10))
-    }
-    expect(rss() - before).toBeLessThan(200 * 1024 * 1024)
-    socket.destroy()
-    expect(await stats.request("version\r\n")).toMatch(/^VERSION /)
-    stats.close()
-  })
+  )
 
   it.runIf(process.platform === "linux")(
     "stops reading from a client that pipelines large gets and never reads, and serves the others",
     async () => {
-      const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.process.pid}/status`, "utf8"))![1]) * 1024
+      const rss = () =>
+        Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.process.pid}/status`, "utf8"))![1]) * 1024
       const statOf = async (conn: Connection, name: string) =>
         Number(new RegExp(`STAT ${name} (\\d+)\r\n`).exec(await conn.request("stats\r\n"))![1])
       const stats = await Connection.open(server.port)
       const value = Buffer.alloc(512 * 1024, "s")
-      expect(await stats.request(Buffer.concat([Buffer.from(`set slow 0 0 ${value.length}\r\n`), value, Buffer.from("\r\n")])))
+      expect(
+        await stats.request(
+          Buffer.concat([Buffer.from(`set slow 0 0 ${value.length}\r\n`), value, Buffer.from("\r\n")])
+        )
+      )
         .toBe("STORED\r\n")
       const readBefore = await statOf(stats, "bytes_read")
       const rssBefore = rss()
@@ -146,7 +158,9 @@ describe("connections", () => {
       expect(rss() - rssBefore).toBeLessThan(150 * 1024 * 1024)
       // Other clients are served meanwhile.
       const other = await Connection.open(server.port)
-      expect(await other.request("get slow\r\n")).toBe(`VALUE slow 0 ${value.length}\r\n${value.toString("latin1")}\r\nEND\r\n`)
+      expect(await other.request("get slow\r\n")).toBe(
+        `VALUE slow 0 ${value.length}\r\n${value.toString("latin1")}\r\nEND\r\n`
+      )
       other.close()
       socket.destroy()
       stats.close()

@@ -41,7 +41,10 @@ describe("idle timeout", () => {
       partialLine.send("get k")
       midValue.send("set k 0 0 10\r\nabc")
       // Wait until the server has read both partial requests: one at a command line, one in a data block.
-      const before = yield* untilConns(active, (r) => statesOf(r).includes("conn_nread") && statesOf(r).filter((s) => s === "conn_read").length === 2)
+      const before = yield* untilConns(
+        active,
+        (r) => statesOf(r).includes("conn_nread") && statesOf(r).filter((s) => s === "conn_read").length === 2
+      )
       expect(statesOf(before)).toEqual(["conn_listening", "conn_read", "conn_read", "conn_nread", "conn_parse_cmd"])
 
       yield* TestClock.adjust("5 seconds")
@@ -57,7 +60,9 @@ describe("idle timeout", () => {
 
       // Once its value is complete, the connection idles like any other.
       midValue.send("defghij\r\n")
-      expect(yield* promise(() => midValue.read((s) => (s.startsWith("STORED\r\n") ? 8 : undefined)))).toBe("STORED\r\n")
+      expect(yield* promise(() => midValue.read((s) => (s.startsWith("STORED\r\n") ? 8 : undefined)))).toBe(
+        "STORED\r\n"
+      )
       yield* TestClock.adjust("11 seconds")
       yield* promise(() => midValue.waitForClose())
       yield* promise(() => active.waitForClose())

@@ -27,7 +27,10 @@ const logEachLevel = (verbosity: number, logFormat: LogFormat) =>
       yield* Effect.logWarning("warning line")
       yield* Effect.logError("error line")
       yield* Effect.logFatal("fatal line")
-    }).pipe(Effect.provide(Logging.layer({ verbosity, logFormat, logFile })), Effect.locally(FiberRef.currentLoggers, loggers))
+    }).pipe(
+      Effect.provide(Logging.layer({ verbosity, logFormat, logFile })),
+      Effect.locally(FiberRef.currentLoggers, loggers)
+    )
     return fs.readFileSync(logFile, "utf8").trimEnd().split("\n")
   })
 
@@ -91,7 +94,9 @@ describe("the daemon's logging", () => {
     await conn.waitForClose()
     expect(await server.stop()).toBe(0)
     expect(server.stderr()).toBe("")
-    const lines = fs.readFileSync(logFile, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>)
+    const lines = fs.readFileSync(logFile, "utf8").trimEnd().split("\n").map((l) =>
+      JSON.parse(l) as Record<string, unknown>
+    )
     // The startup line is written once listening; the readiness probe's connection may log first.
     const startup = lines.find((l) => String(l["message"]).includes("listening on"))
     expect(startup).toMatchObject({
@@ -133,7 +138,9 @@ describe("the daemon's logging", () => {
     const result = spawnSync(process.execPath, ["dist/main.js", "-p", String(port)], { encoding: "utf8" })
     holder.close()
     expect(result.status).toBe(71)
-    expect(result.stderr.trim()).toMatch(/^timestamp=\S+ level=FATAL .*message="cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/)
+    expect(result.stderr.trim()).toMatch(
+      /^timestamp=\S+ level=FATAL .*message="cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/
+    )
     expect(result.stderr).not.toContain("stopped")
   })
 
@@ -142,6 +149,8 @@ describe("the daemon's logging", () => {
       encoding: "utf8"
     })
     expect(result.status).toBe(73)
-    expect(result.stderr.trim()).toBe("effcached: cannot open log file /nonexistent/dir/x.log: ENOENT: no such file or directory, open '/nonexistent/dir/x.log'")
+    expect(result.stderr.trim()).toBe(
+      "effcached: cannot open log file /nonexistent/dir/x.log: ENOENT: no such file or directory, open '/nonexistent/dir/x.log'"
+    )
   })
 })

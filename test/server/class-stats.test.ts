@@ -8,8 +8,7 @@ import { session } from "../support/wire.js"
 
 const set = (key: string, size: number, flags = 0) => `set ${key} ${flags} 0 ${size}\r\n${"x".repeat(size)}\r\n`
 
-const script =
-  set("a", 1) + set("b", 10, 5) + set("c", 100) + set("d", 1000) + set("e", 5000, 1) + set("f", 20_000) +
+const script = set("a", 1) + set("b", 10, 5) + set("c", 100) + set("d", 1000) + set("e", 5000, 1) + set("f", 20_000) +
   set("g", 200_000) + set("n", 2) + "get a b c d zz\r\ngets e\r\ndelete b\r\nincr n 5\r\ntouch c 100\r\n" +
   "cas d 0 0 1 999\r\nx\r\nappend a 0 0 3\r\nyyy\r\n"
 
@@ -20,7 +19,10 @@ const script =
  */
 const comparable = (reply: string) =>
   reply
-    .replace(/(STAT items:\d+:(?:age|age_hot|age_warm|number_hot|number_warm|number_cold|moves_\w+|hits_to_\w+|lrutail_reflocked|crawler_items_checked|direct_reclaims)) \d+/g, "$1 _")
+    .replace(
+      /(STAT items:\d+:(?:age|age_hot|age_warm|number_hot|number_warm|number_cold|moves_\w+|hits_to_\w+|lrutail_reflocked|crawler_items_checked|direct_reclaims)) \d+/g,
+      "$1 _"
+    )
     .replace(/STAT total_malloced \d+/, "STAT total_malloced _")
 
 describe.runIf(requireTool("memcached", memcachedPath !== undefined))("per-class statistics, as memcached", () => {

@@ -34,7 +34,7 @@ const rng = (seed: number) => () => {
 export const randomSplit = (s: string, seed: number, maxLen: number): Array<string> => {
   const next = rng(seed)
   const parts: Array<string> = []
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const n = 1 + Math.floor(next() * maxLen)
     parts.push(s.slice(i, i + n))
     i += n
@@ -203,16 +203,18 @@ export const cases: ReadonlyArray<DiffCase> = [
         }
         out.push(await c.request(set(`${p}c`, "1")))
         await gets()
-        for (const cmd of [
-          `touch ${p}c 1000\r\n`,
-          `gat 0 ${p}c\r\n`,
-          `append ${p}c 0 0 1\r\n0\r\n`,
-          `prepend ${p}c 0 0 1\r\n0\r\n`,
-          `incr ${p}c 1\r\n`,
-          `decr ${p}c 0\r\n`,
-          set(`${p}c`, "5"),
-          `replace ${p}c 0 0 1\r\n6\r\n`
-        ]) {
+        for (
+          const cmd of [
+            `touch ${p}c 1000\r\n`,
+            `gat 0 ${p}c\r\n`,
+            `append ${p}c 0 0 1\r\n0\r\n`,
+            `prepend ${p}c 0 0 1\r\n0\r\n`,
+            `incr ${p}c 1\r\n`,
+            `decr ${p}c 0\r\n`,
+            set(`${p}c`, "5"),
+            `replace ${p}c 0 0 1\r\n6\r\n`
+          ]
+        ) {
           out.push(await c.request(cmd))
           await gets()
         }
@@ -391,7 +393,10 @@ export const cases: ReadonlyArray<DiffCase> = [
       `touch ${p}d 1000 x\r\nget ${p}d\r\ntouch ${p}d -1\r\nget ${p}d\r\ntouch ${p}d 1${" x".repeat(25)}\r\n`
   },
   // ---------------------------------------------------------------- flush_all
-  { name: "flush_all", script: (p) => `${set(`${p}a`, "a")}flush_all\r\nget ${p}a\r\n${set(`${p}b`, "b")}get ${p}b\r\n` },
+  {
+    name: "flush_all",
+    script: (p) => `${set(`${p}a`, "a")}flush_all\r\nget ${p}a\r\n${set(`${p}b`, "b")}get ${p}b\r\n`
+  },
   { name: "flush_all 0", script: (p) => `${set(`${p}a`, "a")}flush_all 0\r\nget ${p}a\r\n` },
   { name: "flush_all -1", script: (p) => `${set(`${p}a`, "a")}flush_all -1\r\nget ${p}a\r\n` },
   { name: "flush_all noreply", script: (p) => `${set(`${p}a`, "a")}flush_all noreply\r\nget ${p}a\r\n` },
@@ -423,13 +428,18 @@ export const cases: ReadonlyArray<DiffCase> = [
     name: "verbosity",
     script: () =>
       `verbosity\r\nverbosity 1\r\nverbosity 0\r\nverbosity abc\r\nverbosity -1\r\nverbosity 1 noreply\r\n` +
-      `verbosity abc noreply\r\nverbosity noreply\r\nverbosity 0 2\r\nverbosity 1 2 3\r\nverbosity${" 1".repeat(25)}\r\n` +
+      `verbosity abc noreply\r\nverbosity noreply\r\nverbosity 0 2\r\nverbosity 1 2 3\r\nverbosity${
+        " 1".repeat(25)
+      }\r\n` +
       `verbosity 0\r\n`
   },
   { name: "version", script: () => `version\r\nversion extra tokens\r\nversion${" x".repeat(30)}\r\nVERSION\r\n` },
   {
     name: "stats reset / unknown stats",
-    script: () => `stats reset\r\nstats reset extra\r\nstats foo\r\nstats noreply\r\nstats\tx\r\nSTATS\r\nstats${" x".repeat(25)}\r\n`
+    script: () =>
+      `stats reset\r\nstats reset extra\r\nstats foo\r\nstats noreply\r\nstats\tx\r\nSTATS\r\nstats${
+        " x".repeat(25)
+      }\r\n`
   },
   {
     name: "shutdown not enabled",
@@ -500,7 +510,8 @@ export const cases: ReadonlyArray<DiffCase> = [
   // ---------------------------------------------------------------- data blocks
   {
     name: "bad data chunk: leftover bytes parsed as commands",
-    script: (p) => `set ${p}a 0 0 3\r\nabcde\r\nset ${p}a 0 0 3\r\nabcde\r\nversion\r\nset ${p}b 0 0 3\r\nabcdget ${p}a\r\n`
+    script: (p) =>
+      `set ${p}a 0 0 3\r\nabcde\r\nset ${p}a 0 0 3\r\nabcde\r\nversion\r\nset ${p}b 0 0 3\r\nabcdget ${p}a\r\n`
   },
   {
     name: "bad data chunk keeps the old value",
@@ -605,7 +616,11 @@ export const cases: ReadonlyArray<DiffCase> = [
   { name: "15000-byte version line in one write", script: () => `version ${"x".repeat(15000)}\r\n` },
   { name: "2049 bytes without newline close the connection", raw: () => "a".repeat(2049) },
   { name: "5000 bytes without newline close the connection", raw: () => "a".repeat(5000) },
-  { name: "2000 + 100 bytes without newline close the connection", raw: () => ["a".repeat(2000), "a".repeat(100)], gapMs: 30 },
+  {
+    name: "2000 + 100 bytes without newline close the connection",
+    raw: () => ["a".repeat(2000), "a".repeat(100)],
+    gapMs: 30
+  },
   {
     name: "long set line arriving without newline closes",
     raw: (p) => [`set ${p}a 0 0 1${" ".repeat(3000)}`, "\r\na\r\n"],

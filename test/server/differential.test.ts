@@ -52,20 +52,23 @@ const suites = [
   { title: "meta", prefix: "m", cases: metaCases, same: sameMeta }
 ]
 
-describe.runIf(requireTool("memcached", memcachedPath !== undefined))("differential: effcached vs memcached 1.6.18", () => {
-  const eff = useServer(() => startEffcached())
-  const mem = useServer(() => startMemcached())
+describe.runIf(requireTool("memcached", memcachedPath !== undefined))(
+  "differential: effcached vs memcached 1.6.18",
+  () => {
+    const eff = useServer(() => startEffcached())
+    const mem = useServer(() => startMemcached())
 
-  for (const suite of suites) {
-    suite.cases.forEach((c, index) => {
-      it(`${suite.title} #${index} ${c.name}`, async () => {
-        const prefix = `${suite.prefix}${index}_`
-        const [memReply, effReply] = await Promise.all([runCase(c, mem.port, prefix), runCase(c, eff.port, prefix)])
-        suite.same(effReply, memReply)
+    for (const suite of suites) {
+      suite.cases.forEach((c, index) => {
+        it(`${suite.title} #${index} ${c.name}`, async () => {
+          const prefix = `${suite.prefix}${index}_`
+          const [memReply, effReply] = await Promise.all([runCase(c, mem.port, prefix), runCase(c, eff.port, prefix)])
+          suite.same(effReply, memReply)
+        })
       })
-    })
+    }
   }
-})
+)
 
 // memcached answers binary protocol when the first byte is 0x80; effcached has no binary protocol and
 // closes the connection instead (a documented difference), so this is checked on effcached alone.

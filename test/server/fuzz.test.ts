@@ -26,10 +26,13 @@ describe("whatever clients send", () => {
   it("the server stays up, logs no error, and answers the next client correctly", async () => {
     expect(await session(server.port, "set keep 5 0 4\r\nsafe\r\n")).toBe("STORED\r\n")
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(garbage, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }), async (clients) => {
-        await Promise.all(clients.map((parts) => throwAt(server.port, parts)))
-        expect(server.process.exitCode).toBeNull()
-      }),
+      fc.asyncProperty(
+        fc.array(fc.array(garbage, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }),
+        async (clients) => {
+          await Promise.all(clients.map((parts) => throwAt(server.port, parts)))
+          expect(server.process.exitCode).toBeNull()
+        }
+      ),
       { numRuns: 60, seed: 2026 }
     )
     // Garbage may legitimately have flushed or overwritten "keep": only the shape of the reply is fixed.

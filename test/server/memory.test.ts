@@ -6,7 +6,14 @@
 import { readFileSync } from "node:fs"
 import * as net from "node:net"
 import { describe, expect, it } from "vitest"
-import { memcachedPath, requireTool, type RunningServer, startEffcached, startMemcached, useServer } from "../support/servers.js"
+import {
+  memcachedPath,
+  requireTool,
+  type RunningServer,
+  startEffcached,
+  startMemcached,
+  useServer
+} from "../support/servers.js"
 import { exchange, session } from "../support/wire.js"
 
 /** Sends `count` sets of `size`-byte values, `window` at a time; returns the reply lines. */
@@ -81,38 +88,48 @@ describe("memory limit", () => {
     expect(await stat(server.port, "bytes")).toBeLessThanOrEqual(8 * MB)
   })
 
-  it.runIf(process.platform === "linux")("RSS stays bounded under writes that overfill the cache 20 times", async () => {
-    const rss = () => rssOf(server)
-    await fill(server.port, "a", 20_000, 8000)
-    const afterOne = rss()
-    for (let round = 0; round < 4; round++) await fill(server.port, `r${round}`, 10_000, 8000)
-    // 480 MB written into an 8 MB cache: memory does not grow with what was written.
-    expect(rss() - afterOne).toBeLessThan(64 * MB)
-    expect(await stat(server.port, "bytes")).toBeLessThanOrEqual(8 * MB)
-  })
+  it.runIf(process.platform === "linux")(
+    "RSS stays bounded under writes that overfill the cache 20 times",
+    async () => {
+      const rss = () => rssOf(server)
+      await fill(server.port, "a", 20_000, 8000)
+      const afterOne = rss()
+      for (let round = 0; round < 4; round++) await fill(server.port, `r${round}`, 10_000, 8000)
+      // 480 MB written into an 8 MB cache: memory does not grow with what was written.
+      expect(rss() - afterOne).toBeLessThan(64 * MB)
+      expect(await stat(server.port, "bytes")).toBeLessThanOrEqual(8 * MB)
+    }
+  )
 })
 
 describe("large items (-I 64m)", () => {
   const server = useServer(() => startEffcached(["-m", "256", "-I", "64m"]))
 
-  it.runIf(process.platform === "linux")("stores and serves 60 MB values, and overwriting them does not balloon memory", async () => {
-    const size = 60 * MB
-    const before = rssOf(server)
-    for (let round = 0; round < 6; round++) {
-      const value = Buffer.alloc(size, 97 + round)
-      const key = `big${round % 2}`
-      const reply = await exchange(server.port, [Buffer.from(`set ${key} 0 0 ${size}\r\n`), value, Buffer.from(`\r\nget ${key}\r\nquit\r\n`)], {
-        timeoutMs: 20_000
-      })
-      const header = `STORED\r\nVALUE ${key} 0 ${size}\r\n`
-      expect(reply.subarray(0, header.length).toString("latin1")).toBe(header)
-      expect(reply.subarray(header.length, header.length + size).equals(value)).toBe(true)
-      expect(reply.subarray(header.length + size).toString("latin1")).toBe("\r\nEND\r\n")
+  it.runIf(process.platform === "linux")(
+    "stores and serves 60 MB values, and overwriting them does not balloon memory",
+    async () => {
+      const size = 60 * MB
+      const before = rssOf(server)
+      for (let round = 0; round < 6; round++) {
+        const value = Buffer.alloc(size, 97 + round)
+        const key = `big${round % 2}`
+        const reply = await exchange(server.port, [
+          Buffer.from(`set ${key} 0 0 ${size}\r\n`),
+          value,
+          Buffer.from(`\r\nget ${key}\r\nquit\r\n`)
+        ], {
+          timeoutMs: 20_000
+        })
+        const header = `STORED\r\nVALUE ${key} 0 ${size}\r\n`
+        expect(reply.subarray(0, header.length).toString("latin1")).toBe(header)
+        expect(reply.subarray(header.length, header.length + size).equals(value)).toBe(true)
+        expect(reply.subarray(header.length + size).toString("latin1")).toBe("\r\nEND\r\n")
+      }
+      // Two 60 MB items are held; six were written. Allow for the value being read and written once each.
+      expect(rssOf(server) - before).toBeLessThan(2 * size + 3 * size)
+      expect(await stat(server.port, "curr_items")).toBe(2)
     }
-    // Two 60 MB items are held; six were written. Allow for the value being read and written once each.
-    expect(rssOf(server) - before).toBeLessThan(2 * size + 3 * size)
-    expect(await stat(server.port, "curr_items")).toBe(2)
-  })
+  )
 })
 
 describe.runIf(requireTool("memcached", memcachedPath !== undefined))("-M (no evictions), as memcached", () => {

@@ -17,10 +17,12 @@ import { type DiffCase, randomSplit } from "./differential-cases.js"
 const b64 = (key: string) => Buffer.from(key, "latin1").toString("base64")
 
 /** `ms` of `value` under `key` with extra flag words. */
-const ms = (key: string, value: string, flags = "") => `ms ${key} ${value.length}${flags === "" ? "" : " " + flags}\r\n${value}\r\n`
+const ms = (key: string, value: string, flags = "") =>
+  `ms ${key} ${value.length}${flags === "" ? "" : " " + flags}\r\n${value}\r\n`
 
 /** `set` of `value` under `key` (flags `flags`, exptime `exptime`). */
-const set = (key: string, value: string, flags = 0, exptime = 0) => `set ${key} ${flags} ${exptime} ${value.length}\r\n${value}\r\n`
+const set = (key: string, value: string, flags = 0, exptime = 0) =>
+  `set ${key} ${flags} ${exptime} ${value.length}\r\n${value}\r\n`
 
 /** The CAS unique in a meta reply line (`c<n>`), or "0". */
 const casIn = (reply: string): string => /(?:^|\s)c(\d+)/.exec(reply)?.[1] ?? "0"
@@ -194,7 +196,8 @@ export const metaCases: ReadonlyArray<DiffCase> = [
       `mg ${p}a v\r\n` + ms(`${p}n`, "ab", "MA") + ms(`${p}n`, "ab", "MP") + ms(`${p}n`, "ab", "MR") +
       ms(`${p}a`, "r", "MR F3 T1000") + `mg ${p}a v f t\r\n` + ms(`${p}a`, "s", "MA F9 T5") + `mg ${p}a v f t\r\n` +
       ms(`${p}a`, "S", "MS") + `mg ${p}a v\r\n` + ms(`${p}a`, "x", "Ma") + ms(`${p}a`, "x", "Ms") +
-      ms(`${p}a`, "x", "MI") + ms(`${p}a`, "x", "M+") + ms(`${p}a`, "x", "MS2") + ms(`${p}a`, "x", "M") + `mg ${p}a v\r\n`
+      ms(`${p}a`, "x", "MI") + ms(`${p}a`, "x", "M+") + ms(`${p}a`, "x", "MS2") + ms(`${p}a`, "x", "M") +
+      `mg ${p}a v\r\n`
   },
   {
     name: "ms: append and prepend keep flags and TTL, and stop at the item size limit",
@@ -260,8 +263,7 @@ export const metaCases: ReadonlyArray<DiffCase> = [
   },
   {
     name: "ms: bad data chunk, also in quiet mode",
-    script: (p) =>
-      `ms ${p}a 3\r\nabcde\r\nms ${p}a 3 q\r\nabcde\r\nmg ${p}a v\r\nms ${p}a 1 q\r\nxyget ${p}a\r\n`
+    script: (p) => `ms ${p}a 3\r\nabcde\r\nms ${p}a 3 q\r\nabcde\r\nmg ${p}a v\r\nms ${p}a 1 q\r\nxyget ${p}a\r\n`
   },
   {
     name: "ms: item size boundary (with and without client flags)",
@@ -386,7 +388,8 @@ export const metaCases: ReadonlyArray<DiffCase> = [
       `me ${p}a\r\n` + set(`${p}a`, "abc", 5) + `me ${p}a\r\nme ${p}a junk more\r\nget ${p}a\r\nme ${p}a\r\n` +
       set(`${p}b`, "v", 0, 1000) + `me ${p}b\r\n` +
       // Item sizes 96 and 97 (classes 1 and 2), 394840 and 394841 (38 and 39), 524289 (chunked).
-      [96, 97, 394840, 394841, 524289].map((size) => ms(`${p}c`, "x".repeat(size - 59 - p.length - 1)) + `me ${p}c\r\n`).join("") +
+      [96, 97, 394840, 394841, 524289].map((size) => ms(`${p}c`, "x".repeat(size - 59 - p.length - 1)) + `me ${p}c\r\n`)
+        .join("") +
       ms(`${p}e`, "x".repeat(1000000), "F1") + `me ${p}e\r\n` + `me ${p}e x y z ${"w ".repeat(30)}\r\n`
   },
   {
@@ -406,7 +409,9 @@ export const metaCases: ReadonlyArray<DiffCase> = [
     script: (p) =>
       ms(b64(`${p}a`), "1", "b k c") + `mg ${p}a k v\r\nmg ${b64(`${p}a`)} b k\r\nget ${p}a\r\n` +
       set(`${p}b`, "2") + `mg ${b64(`${p}b`)} b k v\r\nmg ${b64(`${p}m`)} b k\r\nmd ${b64(`${p}m`)} b k O1\r\n` +
-      `ma ${b64(`${p}n`)} b N0 k v\r\nmg ${p}n k\r\nmg ${b64(`${p}n`)} b k\r\nmg ${b64(`${p}v`)} b N0 k\r\nmg ${p}v k\r\n` +
+      `ma ${b64(`${p}n`)} b N0 k v\r\nmg ${p}n k\r\nmg ${b64(`${p}n`)} b k\r\nmg ${
+        b64(`${p}v`)
+      } b N0 k\r\nmg ${p}v k\r\n` +
       ms(b64(`${p}a`), "2", "b MA k") + `mg ${p}a k v\r\n`
   },
   {

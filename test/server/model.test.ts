@@ -35,7 +35,11 @@ const runSession = async (commands: ReadonlyArray<Command>): Promise<void> => {
       const reply = await conn.request(bytes)
       const actual = splitCas(reply)
       if (actual.text !== expected.text || actual.uniques.length !== expected.casIds.length) {
-        expect.fail(`reply differs from the model\n  model:  ${JSON.stringify(expected.text)}\n  server: ${JSON.stringify(reply)}\n${context()}`)
+        expect.fail(
+          `reply differs from the model\n  model:  ${JSON.stringify(expected.text)}\n  server: ${
+            JSON.stringify(reply)
+          }\n${context()}`
+        )
       }
       expected.casIds.forEach((id, i) => {
         const problem = casMap.bind(id, actual.uniques[i]!)
@@ -104,18 +108,66 @@ describe("effcached against the reference model", () => {
   it.effect("the recache flow: md I, the winning mg, Z for the rest, ms I with an older CAS, then a fresh value", () =>
     Effect.promise(() =>
       runSession([
-        { op: "ms", key: "k0", value: "v1", flags: ["c"], clientFlags: 0, exptime: 0, mode: "S", opaque: "", unique: { kind: "fresh" } },
+        {
+          op: "ms",
+          key: "k0",
+          value: "v1",
+          flags: ["c"],
+          clientFlags: 0,
+          exptime: 0,
+          mode: "S",
+          opaque: "",
+          unique: { kind: "fresh" }
+        },
         { op: "md", key: "k0", flags: ["I", "k"], opaque: "", unique: { kind: "fresh" } },
         { op: "mg", key: "k0", flags: ["v", "c", "h"], opaque: "" },
         { op: "mg", key: "k0", flags: ["c", "h", "k"], opaque: "" },
         // The unique seen first is the one before md I bumped it: older, so I stores a stale value.
-        { op: "ms", key: "k0", value: "v2", flags: ["I", "C", "c"], clientFlags: 0, exptime: 0, mode: "S", opaque: "", unique: { kind: "seen", index: 0 } },
+        {
+          op: "ms",
+          key: "k0",
+          value: "v2",
+          flags: ["I", "C", "c"],
+          clientFlags: 0,
+          exptime: 0,
+          mode: "S",
+          opaque: "",
+          unique: { kind: "seen", index: 0 }
+        },
         { op: "mg", key: "k0", flags: ["v", "c"], opaque: "" },
-        { op: "ms", key: "k0", value: "v3", flags: ["C", "q"], clientFlags: 0, exptime: 0, mode: "S", opaque: "", unique: { kind: "fresh" } },
+        {
+          op: "ms",
+          key: "k0",
+          value: "v3",
+          flags: ["C", "q"],
+          clientFlags: 0,
+          exptime: 0,
+          mode: "S",
+          opaque: "",
+          unique: { kind: "fresh" }
+        },
         { op: "mg", key: "k1", flags: ["N", "s", "q", "O"], opaque: "x1" },
         { op: "mg", key: "k1", flags: ["k", "q"], opaque: "" },
-        { op: "ma", key: "k2", flags: ["N", "J", "v", "q"], initial: 99n, delta: 1n, decr: false, opaque: "", unique: { kind: "fresh" } },
-        { op: "ma", key: "k2", flags: ["v", "c"], initial: 0n, delta: 1n, decr: false, opaque: "", unique: { kind: "fresh" } },
+        {
+          op: "ma",
+          key: "k2",
+          flags: ["N", "J", "v", "q"],
+          initial: 99n,
+          delta: 1n,
+          decr: false,
+          opaque: "",
+          unique: { kind: "fresh" }
+        },
+        {
+          op: "ma",
+          key: "k2",
+          flags: ["v", "c"],
+          initial: 0n,
+          delta: 1n,
+          decr: false,
+          opaque: "",
+          unique: { kind: "fresh" }
+        },
         { op: "mn" }
       ])
     ))

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Entry, getAll, requestOnce, setAll } from "../support/bulk.js"
-import { settle, PromisedMemcached } from "../support/nodeMemcached.js"
+import { PromisedMemcached, settle } from "../support/nodeMemcached.js"
 import { nutcrackerPath, type Pool, type RunningProxy, startNutcracker } from "../support/nutcracker.js"
 import { pollUntil } from "../support/poll.js"
 import { freePort, requireTool, type RunningServer, startEffcached } from "../support/servers.js"
@@ -18,7 +18,10 @@ const keys = entries.map(([key]) => key)
 const valueOf = new Map(entries)
 
 /** For each key, the indexes of the instances holding it, read directly from each instance. */
-const holders = async (ports: ReadonlyArray<number>, wanted: ReadonlyArray<string>): Promise<Map<string, Array<number>>> => {
+const holders = async (
+  ports: ReadonlyArray<number>,
+  wanted: ReadonlyArray<string>
+): Promise<Map<string, Array<number>>> => {
   const found = new Map(wanted.map((key) => [key, [] as Array<number>]))
   const contents = await Promise.all(ports.map((port) => getAll(port, wanted)))
   contents.forEach((content, index) => content.forEach((_, key) => found.get(key)!.push(index)))
@@ -42,102 +45,109 @@ const expectOnePlaceEachFairlySpread = async (ports: ReadonlyArray<number>): Pro
 /** The stored values of `wanted`, as written. */
 const expected = (wanted: ReadonlyArray<string>) => new Map(wanted.map((key) => [key, valueOf.get(key)!]))
 
-describe.runIf(requireTool("nutcracker (twemproxy)", nutcrackerPath !== undefined))("pool: three effcached behind nutcracker", () => {
-  const names = ["effcached-1", "effcached-2", "effcached-3"]
-  const instances: Array<RunningServer> = []
-  let ports: Array<number> = []
-  let proxy: RunningProxy | undefined
-  let fixed: Pool
-  let ejecting: Pool
-  /** Keys by the instance that held them before it stopped (index 1), and the others. */
-  let deadKeys: Array<string> = []
-  let liveKeys: Array<string> = []
+describe.runIf(requireTool("nutcracker (twemproxy)", nutcrackerPath !== undefined))(
+  "pool: three effcached behind nutcracker",
+  () => {
+    const names = ["effcached-1", "effcached-2", "effcached-3"]
+    const instances: Array<RunningServer> = []
+    let ports: Array<number> = []
+    let proxy: RunningProxy | undefined
+    let fixed: Pool
+    let ejecting: Pool
+    /** Keys by the instance that held them before it stopped (index 1), and the others. */
+    let deadKeys: Array<string> = []
+    let liveKeys: Array<string> = []
 
-  beforeAll(async () => {
-    instances.push(...(await Promise.all(names.map(() => startEffcached()))))
-    ports = instances.map((instance) => instance.port)
-    const backends = names.map((name, i) => ({ name, port: ports[i]! }))
-    const common = { backends, timeoutMs: 2000, serverFailureLimit: 2, serverRetryTimeoutMs: 2000 }
-    fixed = { name: "fixed", port: await freePort(), autoEjectHosts: false, ...common }
-    ejecting = { name: "ejecting", port: await freePort(), autoEjectHosts: true, ...common }
-    proxy = await startNutcracker([fixed, ejecting])
-  })
-  afterAll(async () => {
-    await proxy?.stop()
-    await Promise.all(instances.map((instance) => instance.stop()))
-  })
+    beforeAll(async () => {
+      instances.push(...(await Promise.all(names.map(() => startEffcached()))))
+      ports = instances.map((instance) => instance.port)
+      const backends = names.map((name, i) => ({ name, port: ports[i]! }))
+      const common = { backends, timeoutMs: 2000, serverFailureLimit: 2, serverRetryTimeoutMs: 2000 }
+      fixed = { name: "fixed", port: await freePort(), autoEjectHosts: false, ...common }
+      ejecting = { name: "ejecting", port: await freePort(), autoEjectHosts: true, ...common }
+      proxy = await startNutcracker([fixed, ejecting])
+    })
+    afterAll(async () => {
+      await proxy?.stop()
+      await Promise.all(instances.map((instance) => instance.stop()))
+    })
 
-  it("10,000 keys written through the proxy are read back through it (both pools place keys alike)", async () => {
-    const replies = await setAll(fixed.port, entries)
-    expect(replies.filter((reply) => reply !== "STORED")).toEqual([])
-    expect(await getAll(fixed.port, keys)).toEqual(valueOf)
-    expect(await getAll(ejecting.port, keys)).toEqual(valueOf)
-  })
+    it("10,000 keys written through the proxy are read back through it (both pools place keys alike)", async () => {
+      const replies = await setAll(fixed.port, entries)
+      expect(replies.filter((reply) => reply !== "STORED")).toEqual([])
+      expect(await getAll(fixed.port, keys)).toEqual(valueOf)
+      expect(await getAll(ejecting.port, keys)).toEqual(valueOf)
+    })
 
-  it("each key lives on exactly one instance, and each instance holds a fair share", async () => {
-    const owner = await expectOnePlaceEachFairlySpread(ports)
-    deadKeys = keys.filter((_, i) => owner[i] === 1)
-    liveKeys = keys.filter((_, i) => owner[i] !== 1)
-  })
+    it("each key lives on exactly one instance, and each instance holds a fair share", async () => {
+      const owner = await expectOnePlaceEachFairlySpread(ports)
+      deadKeys = keys.filter((_, i) => owner[i] === 1)
+      liveKeys = keys.filter((_, i) => owner[i] !== 1)
+    })
 
-  it("flush_all and stats are not proxied: nutcracker closes the connection", async () => {
-    expect((await exchange(fixed.port, "flush_all\r\n", { timeoutMs: 3000 })).toString()).toBe("")
-    expect((await exchange(fixed.port, "stats\r\n", { timeoutMs: 3000 })).toString()).toBe("")
-  })
+    it("flush_all and stats are not proxied: nutcracker closes the connection", async () => {
+      expect((await exchange(fixed.port, "flush_all\r\n", { timeoutMs: 3000 })).toString()).toBe("")
+      expect((await exchange(fixed.port, "stats\r\n", { timeoutMs: 3000 })).toString()).toBe("")
+    })
 
-  it("an instance stopped, auto_eject_hosts false: its keys get SERVER_ERROR, the rest are served", async () => {
-    await instances[1]!.stop()
-    for (const key of deadKeys.slice(0, 10)) expect(await requestOnce(fixed.port, `get ${key}\r\n`)).toMatch(/^SERVER_ERROR /)
-    expect(await requestOnce(fixed.port, `set ${deadKeys[0]} 0 0 1\r\nx\r\n`)).toMatch(/^SERVER_ERROR /)
-    expect(await getAll(fixed.port, liveKeys)).toEqual(expected(liveKeys))
-    // A multi-key get that needs the stopped instance fails as a whole.
-    expect(await requestOnce(fixed.port, `get ${liveKeys[0]} ${deadKeys[0]}\r\n`)).toMatch(/^SERVER_ERROR /)
-  })
+    it("an instance stopped, auto_eject_hosts false: its keys get SERVER_ERROR, the rest are served", async () => {
+      await instances[1]!.stop()
+      for (const key of deadKeys.slice(0, 10)) {
+        expect(await requestOnce(fixed.port, `get ${key}\r\n`)).toMatch(
+          /^SERVER_ERROR /
+        )
+      }
+      expect(await requestOnce(fixed.port, `set ${deadKeys[0]} 0 0 1\r\nx\r\n`)).toMatch(/^SERVER_ERROR /)
+      expect(await getAll(fixed.port, liveKeys)).toEqual(expected(liveKeys))
+      // A multi-key get that needs the stopped instance fails as a whole.
+      expect(await requestOnce(fixed.port, `get ${liveKeys[0]} ${deadKeys[0]}\r\n`)).toMatch(/^SERVER_ERROR /)
+    })
 
-  it("auto_eject_hosts true: after server_failure_limit errors its keys go to the others; the rest stay", async () => {
-    const attempts = await pollUntil(
-      () => requestOnce(ejecting.port, `set ${deadKeys[0]} 0 0 5\r\nmoved\r\n`),
-      (reply) => reply === "STORED\r\n",
-      { deadlineMs: 10_000, intervalMs: 5, what: "the stopped instance is ejected" }
-    )
-    // Clients see at most server_failure_limit errors (unless server_retry_timeout passes meanwhile):
-    // the count also takes the proxy's own connection to the instance, closed when it stopped (this
-    // pool had one open from the reads above), so here one error is enough to eject it.
-    const failures = attempts.slice(0, -1)
-    expect(failures.length).toBeGreaterThanOrEqual(1)
-    expect(failures.filter((reply) => !reply.startsWith("SERVER_ERROR "))).toEqual([])
-    // While it is out (server_retry_timeout), a multi-key get including its keys is served.
-    const multi = await requestOnce(ejecting.port, `get ${liveKeys[0]} ${deadKeys[0]}\r\n`)
-    expect(multi).toContain(`VALUE ${liveKeys[0]} 0 `)
-    expect(multi).toContain(`VALUE ${deadKeys[0]} 0 5\r\nmoved\r\n`)
-    const placed = await holders([ports[0]!, ports[2]!], [deadKeys[0]!])
-    expect(placed.get(deadKeys[0]!)).toHaveLength(1)
-    // Ketama: taking one instance out of the ring moves only its keys.
-    expect(await getAll(ejecting.port, liveKeys)).toEqual(expected(liveKeys))
-  })
+    it("auto_eject_hosts true: after server_failure_limit errors its keys go to the others; the rest stay", async () => {
+      const attempts = await pollUntil(
+        () => requestOnce(ejecting.port, `set ${deadKeys[0]} 0 0 5\r\nmoved\r\n`),
+        (reply) => reply === "STORED\r\n",
+        { deadlineMs: 10_000, intervalMs: 5, what: "the stopped instance is ejected" }
+      )
+      // Clients see at most server_failure_limit errors (unless server_retry_timeout passes meanwhile):
+      // the count also takes the proxy's own connection to the instance, closed when it stopped (this
+      // pool had one open from the reads above), so here one error is enough to eject it.
+      const failures = attempts.slice(0, -1)
+      expect(failures.length).toBeGreaterThanOrEqual(1)
+      expect(failures.filter((reply) => !reply.startsWith("SERVER_ERROR "))).toEqual([])
+      // While it is out (server_retry_timeout), a multi-key get including its keys is served.
+      const multi = await requestOnce(ejecting.port, `get ${liveKeys[0]} ${deadKeys[0]}\r\n`)
+      expect(multi).toContain(`VALUE ${liveKeys[0]} 0 `)
+      expect(multi).toContain(`VALUE ${deadKeys[0]} 0 5\r\nmoved\r\n`)
+      const placed = await holders([ports[0]!, ports[2]!], [deadKeys[0]!])
+      expect(placed.get(deadKeys[0]!)).toHaveLength(1)
+      // Ketama: taking one instance out of the ring moves only its keys.
+      expect(await getAll(ejecting.port, liveKeys)).toEqual(expected(liveKeys))
+    })
 
-  it("the instance restarted (empty): used again at once without ejection, after server_retry_timeout with it", async () => {
-    instances[1] = await startEffcached([], ports[1])
-    const fixedAttempts = await pollUntil(
-      () => requestOnce(fixed.port, `get ${deadKeys[1]}\r\n`),
-      (reply) => !reply.startsWith("SERVER_ERROR "),
-      { deadlineMs: 10_000, what: "the fixed pool reaches the restarted instance" }
-    )
-    expect(fixedAttempts.at(-1)).toBe("END\r\n")
-    await pollUntil(
-      async () => {
-        await requestOnce(ejecting.port, `set ${deadKeys[0]} 0 0 4\r\nback\r\n`)
-        return requestOnce(ports[1]!, `get ${deadKeys[0]}\r\n`)
-      },
-      (reply) => reply.includes("\r\nback\r\n"),
-      { deadlineMs: 10_000, what: "the ejecting pool puts the restarted instance back" }
-    )
-    // What was written while it was out stays on the stand-in instance: a stale copy that reappears
-    // if the instance is ejected again (docs/deployment.md).
-    const placed = await holders(ports, [deadKeys[0]!])
-    expect(placed.get(deadKeys[0]!)).toHaveLength(2)
-  })
-})
+    it("the instance restarted (empty): used again at once without ejection, after server_retry_timeout with it", async () => {
+      instances[1] = await startEffcached([], ports[1])
+      const fixedAttempts = await pollUntil(
+        () => requestOnce(fixed.port, `get ${deadKeys[1]}\r\n`),
+        (reply) => !reply.startsWith("SERVER_ERROR "),
+        { deadlineMs: 10_000, what: "the fixed pool reaches the restarted instance" }
+      )
+      expect(fixedAttempts.at(-1)).toBe("END\r\n")
+      await pollUntil(
+        async () => {
+          await requestOnce(ejecting.port, `set ${deadKeys[0]} 0 0 4\r\nback\r\n`)
+          return requestOnce(ports[1]!, `get ${deadKeys[0]}\r\n`)
+        },
+        (reply) => reply.includes("\r\nback\r\n"),
+        { deadlineMs: 10_000, what: "the ejecting pool puts the restarted instance back" }
+      )
+      // What was written while it was out stays on the stand-in instance: a stale copy that reappears
+      // if the instance is ejected again (docs/deployment.md).
+      const placed = await holders(ports, [deadKeys[0]!])
+      expect(placed.get(deadKeys[0]!)).toHaveLength(2)
+    })
+  }
+)
 
 describe("pool: three effcached on the memcached npm client's hash ring", () => {
   const instances: Array<RunningServer> = []
@@ -179,7 +189,9 @@ describe("pool: three effcached on the memcached npm client's hash ring", () => 
 
   it("10,000 keys written through the ring are read back through it", async () => {
     for (let start = 0; start < entries.length; start += 1000) {
-      const stored = await Promise.all(entries.slice(start, start + 1000).map(([key, value]) => keeping.set(key, value)))
+      const stored = await Promise.all(
+        entries.slice(start, start + 1000).map(([key, value]) => keeping.set(key, value))
+      )
       expect(stored.every((ok) => ok)).toBe(true)
     }
     expect(await readAll(keeping, keys)).toEqual(valueOf)
@@ -198,7 +210,9 @@ describe("pool: three effcached on the memcached npm client's hash ring", () => 
     await instances[1]!.stop()
     await expect(keeping.get(deadKeys[0]!)).rejects.toThrow()
     expect(await keeping.get(liveKeys[0]!)).toBe(valueOf.get(liveKeys[0]!))
-    const multi = await settle<Record<string, unknown>>((cb) => keeping.client.getMulti([liveKeys[0]!, deadKeys[0]!, liveKeys[1]!], cb))
+    const multi = await settle<Record<string, unknown>>((cb) =>
+      keeping.client.getMulti([liveKeys[0]!, deadKeys[0]!, liveKeys[1]!], cb)
+    )
     expect(multi.error).toBeDefined()
     expect(multi.data).toEqual({ [liveKeys[0]!]: valueOf.get(liveKeys[0]!), [liveKeys[1]!]: valueOf.get(liveKeys[1]!) })
   })

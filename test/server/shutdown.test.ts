@@ -14,7 +14,8 @@ const exitCode = (child: ChildProcess): Promise<number | null> =>
     ? Promise.resolve(child.exitCode)
     : new Promise((resolve) => child.once("exit", (code) => resolve(code)))
 
-const reply = async (port: number, script: string) => (await exchange(port, script, { timeoutMs: 3000 })).toString("latin1")
+const reply = async (port: number, script: string) =>
+  (await exchange(port, script, { timeoutMs: 3000 })).toString("latin1")
 
 /** Waits until some connection is blocked writing to a client that does not read (`conn_mwrite`). */
 const untilWriteBlocked = async (port: number): Promise<void> => {
@@ -28,7 +29,8 @@ const untilWriteBlocked = async (port: number): Promise<void> => {
   expect(blocked).toBe(true)
 }
 
-const invalidModes = "shutdown foo\r\nshutdown graceful x\r\nshutdown noreply\r\nshutdown GRACEFUL\r\nversion\r\nquit\r\n"
+const invalidModes =
+  "shutdown foo\r\nshutdown graceful x\r\nshutdown noreply\r\nshutdown GRACEFUL\r\nversion\r\nquit\r\n"
 
 describe.runIf(requireTool("memcached", memcachedPath !== undefined))("shutdown with -A, as memcached 1.6.18", () => {
   const eff = useServer(() => startEffcached(["-A"]))
@@ -66,7 +68,9 @@ describe("graceful shutdown on SIGTERM", () => {
     const value = Buffer.alloc(512 * 1024, "v")
     const hits = 60 // a 30 MB reply: still being written when the signal arrives
     const busy = await Connection.open(eff.port)
-    expect(await busy.request(Buffer.concat([Buffer.from(`set big 0 0 ${value.length}\r\n`), value, Buffer.from("\r\n")]))).toBe(
+    expect(
+      await busy.request(Buffer.concat([Buffer.from(`set big 0 0 ${value.length}\r\n`), value, Buffer.from("\r\n")]))
+    ).toBe(
       "STORED\r\n"
     )
     const idle = await Connection.open(eff.port)

@@ -134,7 +134,17 @@ describe.runIf(requireTool("memcached", memcachedPath !== undefined))("stats agr
     const effNames = [...parseStats(e).keys()].filter((name) => name !== "partitions")
     const memOrder = [...parseStats(m).keys()]
     expect(effNames).toEqual(memOrder.filter((name) => effNames.includes(name)))
-    for (const name of ["maxconns", "tcpport", "inter", "shutdown_command", "detail_enabled", "idle_timeout", "item_size_max"]) {
+    for (
+      const name of [
+        "maxconns",
+        "tcpport",
+        "inter",
+        "shutdown_command",
+        "detail_enabled",
+        "idle_timeout",
+        "item_size_max"
+      ]
+    ) {
       expect(effNames, name).toContain(name)
     }
     expect(parseStats(e).get("tcpport")).toBe(String(eff.port))
@@ -153,7 +163,9 @@ describe.runIf(requireTool("memcached", memcachedPath !== undefined))("stats agr
       // Until both servers have read the partial requests (they arrive asynchronously).
       for (let i = 0; i < 200; i++) {
         shape = connsShape(await asker.request("stats conns\r\n"))
-        if (shape.some((line) => line.includes("conn_nread")) && shape.filter((l) => l.includes("conn_read")).length >= 2) break
+        if (
+          shape.some((line) => line.includes("conn_nread")) && shape.filter((l) => l.includes("conn_read")).length >= 2
+        ) break
         await new Promise((r) => setTimeout(r, 10))
       }
       for (const c of [idle, partialLine, midValue, asker]) c.close()
@@ -182,17 +194,23 @@ const connsShape = (reply: string): Array<string> => {
   return [...byId.values()].map((parts) => parts.join(" ")).sort()
 }
 
-describe.runIf(requireTool("memcached", memcachedPath !== undefined))("stats with an idle timeout, as memcached 1.6.18", () => {
-  const eff = useServer(() => startEffcached(["-o", "idle_timeout=600"]))
-  const mem = useServer(() => startMemcached(["-o", "idle_timeout=600"]))
+describe.runIf(requireTool("memcached", memcachedPath !== undefined))(
+  "stats with an idle timeout, as memcached 1.6.18",
+  () => {
+    const eff = useServer(() => startEffcached(["-o", "idle_timeout=600"]))
+    const mem = useServer(() => startMemcached(["-o", "idle_timeout=600"]))
 
-  it("reports idle_kicks in memcached's place, and idle_timeout in stats settings", async () => {
-    const [e, m] = await Promise.all([session(eff.port, "stats\r\n"), session(mem.port, "stats\r\n")])
-    const effNames = [...parseStats(e).keys()]
-    expect(effNames).toContain("idle_kicks")
-    expect(effNames).toEqual([...parseStats(m).keys()].filter((name) => effNames.includes(name)))
-    const [es, ms] = await Promise.all([session(eff.port, "stats settings\r\n"), session(mem.port, "stats settings\r\n")])
-    expect(parseStats(es).get("idle_timeout")).toBe("600")
-    expect(parseStats(ms).get("idle_timeout")).toBe("600")
-  })
-})
+    it("reports idle_kicks in memcached's place, and idle_timeout in stats settings", async () => {
+      const [e, m] = await Promise.all([session(eff.port, "stats\r\n"), session(mem.port, "stats\r\n")])
+      const effNames = [...parseStats(e).keys()]
+      expect(effNames).toContain("idle_kicks")
+      expect(effNames).toEqual([...parseStats(m).keys()].filter((name) => effNames.includes(name)))
+      const [es, ms] = await Promise.all([
+        session(eff.port, "stats settings\r\n"),
+        session(mem.port, "stats settings\r\n")
+      ])
+      expect(parseStats(es).get("idle_timeout")).toBe("600")
+      expect(parseStats(ms).get("idle_timeout")).toBe("600")
+    })
+  }
+)

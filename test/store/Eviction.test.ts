@@ -10,13 +10,21 @@ const KB = 1024
 
 const table = (memoryLimit: number, evict = true) =>
   new ItemTable({ cas: new CasSequence(), maxItemSize: 1024 * KB, memoryLimit, evict })
-const set = (key: string, value: Uint8Array, exptime = 0): Request => ({ _tag: "Set", key, flags: 0, exptime, value, noreply: false })
+const set = (key: string, value: Uint8Array, exptime = 0): Request => ({
+  _tag: "Set",
+  key,
+  flags: 0,
+  exptime,
+  value,
+  noreply: false
+})
 const get = (key: string): Request => ({ _tag: "Get", keys: [key] })
 const valueOf = (result: Result): string | undefined => {
   if (result._tag !== "Values") throw new Error(`expected Values, got ${result._tag}`)
   return result.hits.length === 0 ? undefined : Buffer.from(result.hits[0]!.value).toString("latin1")
 }
-const filled = (size: number, seed: string) => Buffer.from(seed.repeat(Math.ceil(size / seed.length)).slice(0, size), "latin1")
+const filled = (size: number, seed: string) =>
+  Buffer.from(seed.repeat(Math.ceil(size / seed.length)).slice(0, size), "latin1")
 
 describe("ItemTable memory limit", () => {
   it("evicts to stay within the limit; bytes never exceeds it; evictions are counted", () => {
@@ -35,7 +43,9 @@ describe("ItemTable memory limit", () => {
     // Most of the memory holds live items: evicting keeps the cache nearly full.
     expect(stats.bytes).toBeGreaterThan(limit * 0.6)
     // The newest items are there, intact.
-    for (let i = 1990; i < 2000; i++) expect(valueOf(t.execute(get(`k${i}`), NOW))).toBe(filled(1000, `v${i}.`).toString("latin1"))
+    for (let i = 1990; i < 2000; i++) {
+      expect(valueOf(t.execute(get(`k${i}`), NOW))).toBe(filled(1000, `v${i}.`).toString("latin1"))
+    }
     expect(valueOf(t.execute(get("k0"), NOW))).toBeUndefined()
   })
 
@@ -45,7 +55,9 @@ describe("ItemTable memory limit", () => {
     for (const key of hot) t.execute(set(key, filled(1000, key)), NOW)
     for (let i = 0; i < 3000; i++) {
       t.execute(set(`cold${i}`, filled(1000, `c${i}`)), NOW)
-      if (i % 50 === 0) for (const key of hot) expect(valueOf(t.execute(get(key), NOW))).toBe(filled(1000, key).toString("latin1"))
+      if (i % 50 === 0) {
+        for (const key of hot) expect(valueOf(t.execute(get(key), NOW))).toBe(filled(1000, key).toString("latin1"))
+      }
     }
     for (const key of hot) expect(valueOf(t.execute(get(key), NOW))).toBe(filled(1000, key).toString("latin1"))
     const stats = t.counters.snapshot()
@@ -64,11 +76,17 @@ describe("ItemTable memory limit", () => {
     }
     expect(refused).toEqual({ _tag: "ServerError", message: "out of memory storing object" })
     expect(t.counters.snapshot()).toMatchObject({ evictions: 0, curr_items: stored, outofmemory: 1 })
-    for (let i = 0; i < stored; i++) expect(valueOf(t.execute(get(`k${i}`), NOW))).toBe(filled(1000, `v${i}`).toString("latin1"))
+    for (let i = 0; i < stored; i++) {
+      expect(valueOf(t.execute(get(`k${i}`), NOW))).toBe(filled(1000, `v${i}`).toString("latin1"))
+    }
     // Freeing items makes room again: segments with dead records are compacted.
     for (let i = 0; i < stored; i += 2) t.execute({ _tag: "Delete", key: `k${i}`, noreply: false }, NOW)
-    for (let i = 0; i < stored / 4; i++) expect(t.execute(set(`new${i}`, filled(1000, `n${i}`)), NOW)._tag).toBe("Stored")
-    for (let i = 1; i < stored; i += 2) expect(valueOf(t.execute(get(`k${i}`), NOW))).toBe(filled(1000, `v${i}`).toString("latin1"))
+    for (let i = 0; i < stored / 4; i++) {
+      expect(t.execute(set(`new${i}`, filled(1000, `n${i}`)), NOW)._tag).toBe("Stored")
+    }
+    for (let i = 1; i < stored; i += 2) {
+      expect(valueOf(t.execute(get(`k${i}`), NOW))).toBe(filled(1000, `v${i}`).toString("latin1"))
+    }
   })
 
   it("large values get buffers of their own and are released when overwritten", () => {
@@ -80,7 +98,9 @@ describe("ItemTable memory limit", () => {
       }
       expect(t.allocated).toBeLessThanOrEqual(limit)
     }
-    for (let i = 0; i < 4; i++) expect(valueOf(t.execute(get(`big${i}`), NOW))).toBe(filled(300 * KB, `49:${i}|`).toString("latin1"))
+    for (let i = 0; i < 4; i++) {
+      expect(valueOf(t.execute(get(`big${i}`), NOW))).toBe(filled(300 * KB, `49:${i}|`).toString("latin1"))
+    }
     expect(t.counters.snapshot().evictions).toBe(0)
   })
 
@@ -138,7 +158,14 @@ describe("ItemTable memory limit", () => {
             model.delete(key)
             break
           case "append": {
-            const result = t.execute({ _tag: "Append", key, flags: 0, exptime: 0, value: Buffer.from(`+${seed}`), noreply: false }, NOW)
+            const result = t.execute({
+              _tag: "Append",
+              key,
+              flags: 0,
+              exptime: 0,
+              value: Buffer.from(`+${seed}`),
+              noreply: false
+            }, NOW)
             if (result._tag === "Stored") model.set(key, model.get(key) + `+${seed}`)
             else if (result._tag === "NotStored") model.delete(key)
             break

@@ -6,7 +6,11 @@ import { ItemTable } from "../../src/store/ItemTable.js"
 
 const bytes = (s: string) => Buffer.from(s, "latin1")
 const table = () => new ItemTable({ cas: new CasSequence(), maxItemSize: 1024 * 1024, memoryLimit: 64 * 1024 * 1024 })
-const set = (key: string, value: string, extra: Partial<{ flags: number; exptime: number }> = {}): Extract<Request, { _tag: "Set" }> => ({
+const set = (
+  key: string,
+  value: string,
+  extra: Partial<{ flags: number; exptime: number }> = {}
+): Extract<Request, { _tag: "Set" }> => ({
   _tag: "Set",
   key,
   flags: extra.flags ?? 0,

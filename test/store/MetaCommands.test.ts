@@ -28,7 +28,12 @@ const mg = (key: string, flags: ReadonlyArray<MetaFlag>, tokens: Partial<MetaGet
   recache: undefined,
   ...tokens
 })
-const ms = (key: string, value: string, flags: ReadonlyArray<MetaFlag> = [], tokens: Partial<MetaSet> = {}): MetaSet => ({
+const ms = (
+  key: string,
+  value: string,
+  flags: ReadonlyArray<MetaFlag> = [],
+  tokens: Partial<MetaSet> = {}
+): MetaSet => ({
   _tag: "MetaSet",
   ...common(key, flags),
   value: Buffer.from(value, "latin1"),
@@ -47,7 +52,11 @@ const md = (key: string, flags: ReadonlyArray<MetaFlag> = [], tokens: Partial<Me
   ttl: undefined,
   ...tokens
 })
-const ma = (key: string, flags: ReadonlyArray<MetaFlag> = [], tokens: Partial<MetaArithmetic> = {}): MetaArithmetic => ({
+const ma = (
+  key: string,
+  flags: ReadonlyArray<MetaFlag> = [],
+  tokens: Partial<MetaArithmetic> = {}
+): MetaArithmetic => ({
   _tag: "MetaArithmetic",
   ...common(key, flags),
   returnValue: flags.includes("v"),
@@ -143,7 +152,12 @@ describe("MetaCommands", () => {
     expect(text(after)).toBe("v2")
     // The current CAS replaces it with a fresh item.
     t.execute(ms("k", "v3", ["C"], { compareCas: BigInt(after.cas) }), NOW + 9)
-    expect(reply(t.execute(mg("k", ["t"]), NOW + 9))).toMatchObject({ stale: false, tokenSent: false, won: false, ttl: -1 })
+    expect(reply(t.execute(mg("k", ["t"]), NOW + 9))).toMatchObject({
+      stale: false,
+      tokenSent: false,
+      won: false,
+      ttl: -1
+    })
     expect(t.counters.snapshot()).toMatchObject({ cas_hits: 2, delete_hits: 0, delete_misses: 0 })
   })
 
@@ -182,7 +196,13 @@ describe("MetaCommands", () => {
     const t = table()
     expect(t.execute(me("k"), NOW)._tag).toBe("MetaDebugMiss")
     t.execute(ms("k", "x".repeat(35), ["T"], { ttl: 100 }), NOW)
-    expect(debug(t.execute(me("k"), NOW + 20))).toMatchObject({ exp: -80, lastAccess: 20, fetched: false, slabClass: 1, size: 95 })
+    expect(debug(t.execute(me("k"), NOW + 20))).toMatchObject({
+      exp: -80,
+      lastAccess: 20,
+      fetched: false,
+      slabClass: 1,
+      size: 95
+    })
     t.execute(mg("k", []), NOW + 20)
     expect(debug(t.execute(me("k"), NOW + 25))).toMatchObject({ lastAccess: 5, fetched: true })
     t.execute(ms("k", "x".repeat(37)), NOW)

@@ -33,7 +33,9 @@ const send = (partition: Partition.Partition, requests: Array<Request>) =>
 describe("Partition", () => {
   it.scoped("answers a failing command with SERVER_ERROR, reports back, and keeps serving", () =>
     Effect.gen(function*() {
-      const partition = yield* Partition.make(new FaultyTable({ cas: new CasSequence(), maxItemSize: 1 << 20, memoryLimit: 1 << 24 }))
+      const partition = yield* Partition.make(
+        new FaultyTable({ cas: new CasSequence(), maxItemSize: 1 << 20, memoryLimit: 1 << 24 })
+      )
       const value = Buffer.from("v")
       const first = yield* send(partition, [
         { _tag: "Set", key: "a", flags: 0, exptime: 0, value, noreply: false },

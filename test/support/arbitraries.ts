@@ -39,7 +39,10 @@ const Plain = Schema.Union(
 
 /** `stats` with no group or a real one. */
 const stats: fc.Arbitrary<Request> = fc
-  .constantFrom<ReadonlyArray<string>>([], ["items"], ["slabs"], ["settings"], ["sizes"], ["conns"], ["reset"], ["detail", "dump"])
+  .constantFrom<ReadonlyArray<string>>([], ["items"], ["slabs"], ["settings"], ["sizes"], ["conns"], ["reset"], [
+    "detail",
+    "dump"
+  ])
   .map((args) => ({ _tag: "Stats", args }))
 
 /** `shutdown`, plain or graceful. */
@@ -117,26 +120,113 @@ export const framingHeavyBytes: fc.Arbitrary<Uint8Array> = fc
 export const tokenSoup: fc.Arbitrary<Uint8Array> = fc
   .array(
     fc.constantFrom(
-      "get", "gets", "gat", "gats", "bget", "set", "add", "replace", "append", "prepend", "cas", "incr", "decr",
-      "delete", "touch", "flush_all", "version", "verbosity", "stats", "quit", "shutdown", "GET", "HTTP/1.1",
-      "mg", "ms", "md", "ma", "mn", "me", "mx", "v", "q", "k", "b", "O1", "T5", "N0", "C1", "MS", "MX", "D", "Zm9v",
-      "noreply", "NOREPLY", "k", "key", "0", "1", "2", "3", "5", "-1", "+1", "00", "4294967296", "2147483645",
-      "2147483647", "18446744073709551615", "18446744073709551616", "-9223372036854775808", "abc", "x".repeat(251),
-      " ", " ", " ", " ", "\r\n", "\r\n", "\r\n", "\n", "\r", "\0", "\t"
+      "get",
+      "gets",
+      "gat",
+      "gats",
+      "bget",
+      "set",
+      "add",
+      "replace",
+      "append",
+      "prepend",
+      "cas",
+      "incr",
+      "decr",
+      "delete",
+      "touch",
+      "flush_all",
+      "version",
+      "verbosity",
+      "stats",
+      "quit",
+      "shutdown",
+      "GET",
+      "HTTP/1.1",
+      "mg",
+      "ms",
+      "md",
+      "ma",
+      "mn",
+      "me",
+      "mx",
+      "v",
+      "q",
+      "k",
+      "b",
+      "O1",
+      "T5",
+      "N0",
+      "C1",
+      "MS",
+      "MX",
+      "D",
+      "Zm9v",
+      "noreply",
+      "NOREPLY",
+      "k",
+      "key",
+      "0",
+      "1",
+      "2",
+      "3",
+      "5",
+      "-1",
+      "+1",
+      "00",
+      "4294967296",
+      "2147483645",
+      "2147483647",
+      "18446744073709551615",
+      "18446744073709551616",
+      "-9223372036854775808",
+      "abc",
+      "x".repeat(251),
+      " ",
+      " ",
+      " ",
+      " ",
+      "\r\n",
+      "\r\n",
+      "\r\n",
+      "\n",
+      "\r",
+      "\0",
+      "\t"
     ),
     { maxLength: 80 }
   )
   .map((ts) => Uint8Array.from(Buffer.from(ts.join(""), "latin1")))
 
-const argByte = fc.integer({ min: 0, max: 255 }).filter((c) => c !== 0x0a && c !== 0x20).map((c) => String.fromCharCode(c))
+const argByte = fc.integer({ min: 0, max: 255 }).filter((c) => c !== 0x0a && c !== 0x20).map((c) =>
+  String.fromCharCode(c)
+)
 
 /** Real command names followed by odd arguments: any bytes but LF and space, up to 300 of them. */
 export const oddArguments: fc.Arbitrary<Uint8Array> = fc
   .array(
     fc.tuple(
       fc.constantFrom(
-        "get", "gets", "gat", "gats", "set", "add", "cas", "incr", "decr", "delete", "touch", "flush_all",
-        "verbosity", "stats", "version", "mg", "ms", "md", "ma", "me"
+        "get",
+        "gets",
+        "gat",
+        "gats",
+        "set",
+        "add",
+        "cas",
+        "incr",
+        "decr",
+        "delete",
+        "touch",
+        "flush_all",
+        "verbosity",
+        "stats",
+        "version",
+        "mg",
+        "ms",
+        "md",
+        "ma",
+        "me"
       ),
       fc.array(
         fc.oneof(
@@ -150,7 +240,9 @@ export const oddArguments: fc.Arbitrary<Uint8Array> = fc
     ),
     { minLength: 1, maxLength: 5 }
   )
-  .map((lines) => Uint8Array.from(Buffer.from(lines.map(([c, args]) => [c, ...args].join(" ") + "\r\n").join(""), "latin1")))
+  .map((lines) =>
+    Uint8Array.from(Buffer.from(lines.map(([c, args]) => [c, ...args].join(" ") + "\r\n").join(""), "latin1"))
+  )
 
 /** A valid stream with random edits: bytes inserted, deleted or overwritten at random positions. */
 export const mutatedStream: fc.Arbitrary<Uint8Array> = fc
@@ -162,7 +254,11 @@ export const mutatedStream: fc.Arbitrary<Uint8Array> = fc
         kind: fc.constantFrom("insert", "delete", "overwrite"),
         bytes: fc.oneof(
           fc.uint8Array({ minLength: 1, maxLength: 4 }),
-          fc.constantFrom(...["\r", "\n", "\r\n", " ", "\0", "0", "9", "-", "noreply", "\r\nget k\r\n"].map((s) => Uint8Array.from(Buffer.from(s, "latin1"))))
+          fc.constantFrom(
+            ...["\r", "\n", "\r\n", " ", "\0", "0", "9", "-", "noreply", "\r\nget k\r\n"].map((s) =>
+              Uint8Array.from(Buffer.from(s, "latin1"))
+            )
+          )
         )
       }),
       { minLength: 1, maxLength: 6 }
@@ -201,9 +297,33 @@ const modelExptime = fc.constantFrom(0, 0, 0, 0, 1000, -1)
 
 /** Values that exercise incr/decr: numbers, padded numbers, edge cases, and non-numbers. */
 const numericish = fc.constantFrom(
-  "0", "1", "5", "9", "10", "99", "100", "007", "0005", " 5", "5 ", "+5", "-5", "-0", "5\r\n", "5 abc", "5\0x",
-  "18446744073709551615", "18446744073709551614", "18446744073709551616", "9223372036854775808",
-  "abc", "1a", "", "x", "hello world", "VALUE k0 0 1"
+  "0",
+  "1",
+  "5",
+  "9",
+  "10",
+  "99",
+  "100",
+  "007",
+  "0005",
+  " 5",
+  "5 ",
+  "+5",
+  "-5",
+  "-0",
+  "5\r\n",
+  "5 abc",
+  "5\0x",
+  "18446744073709551615",
+  "18446744073709551614",
+  "18446744073709551616",
+  "9223372036854775808",
+  "abc",
+  "1a",
+  "",
+  "x",
+  "hello world",
+  "VALUE k0 0 1"
 )
 const modelValue = fc.oneof(
   { weight: 3, arbitrary: numericish },
@@ -212,7 +332,7 @@ const modelValue = fc.oneof(
 
 const modelDelta = fc.oneof(
   fc.bigInt({ min: 0n, max: 20n }),
-  fc.constantFrom(0n, 1n, 90n, 1000n, (1n << 63n), (1n << 64n) - 1n, (1n << 64n) - 2n),
+  fc.constantFrom(0n, 1n, 90n, 1000n, 1n << 63n, (1n << 64n) - 1n, (1n << 64n) - 2n),
   fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })
 )
 
@@ -220,7 +340,10 @@ const modelDelta = fc.oneof(
 const casSource = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ kind: "fresh" as const }) },
   { weight: 2, arbitrary: fc.nat().map((index) => ({ kind: "seen" as const, index })) },
-  { weight: 1, arbitrary: fc.bigInt({ min: 1n << 62n, max: (1n << 64n) - 1n }).map((value) => ({ kind: "bogus" as const, value })) }
+  {
+    weight: 1,
+    arbitrary: fc.bigInt({ min: 1n << 62n, max: (1n << 64n) - 1n }).map((value) => ({ kind: "bogus" as const, value }))
+  }
 )
 
 const opaque = fc.stringMatching(/^[a-z0-9]{0,8}$/)
@@ -277,8 +400,14 @@ const metaModelCommand: fc.Arbitrary<Command> = fc.oneof(
 )
 
 const storage = (op: "set" | "add" | "replace" | "append" | "prepend") =>
-  fc.record({ op: fc.constant(op), key: modelKey, flags: modelFlags, exptime: modelExptime, value: modelValue, noreply: fc.boolean() })
-
+  fc.record({
+    op: fc.constant(op),
+    key: modelKey,
+    flags: modelFlags,
+    exptime: modelExptime,
+    value: modelValue,
+    noreply: fc.boolean()
+  })
 
 /** One command of the model's subset, weighted towards stores and reads. */
 export const modelCommand: fc.Arbitrary<Command> = fc.oneof(
@@ -299,7 +428,13 @@ export const modelCommand: fc.Arbitrary<Command> = fc.oneof(
       unique: casSource
     })
   },
-  { weight: 3, arbitrary: fc.record({ op: fc.constantFrom("get" as const, "gets" as const), keys: fc.array(modelKey, { minLength: 1, maxLength: 5 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constantFrom("get" as const, "gets" as const),
+      keys: fc.array(modelKey, { minLength: 1, maxLength: 5 })
+    })
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -309,8 +444,24 @@ export const modelCommand: fc.Arbitrary<Command> = fc.oneof(
     })
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("delete" as const), key: modelKey, noreply: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ op: fc.constantFrom("incr" as const, "decr" as const), key: modelKey, delta: modelDelta, noreply: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("touch" as const), key: modelKey, exptime: modelExptime, noreply: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constantFrom("incr" as const, "decr" as const),
+      key: modelKey,
+      delta: modelDelta,
+      noreply: fc.boolean()
+    })
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("touch" as const),
+      key: modelKey,
+      exptime: modelExptime,
+      noreply: fc.boolean()
+    })
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("flush_all" as const), noreply: fc.boolean() }) },
   { weight: 14, arbitrary: metaModelCommand }
 )

@@ -68,7 +68,10 @@ declare module "memcached" {
     flush(callback: Memcached.Callback<ReadonlyArray<boolean>>): void
     version(callback: Memcached.Callback<ReadonlyArray<Memcached.VersionInfo>>): void
     stats(callback: Memcached.Callback<ReadonlyArray<Memcached.ServerStats>>): void
-    on(event: "issue" | "failure" | "reconnecting" | "reconnect" | "remove", listener: (details: Memcached.IssueDetails) => void): this
+    on(
+      event: "issue" | "failure" | "reconnecting" | "reconnect" | "remove",
+      listener: (details: Memcached.IssueDetails) => void
+    ): this
     /** Closes every connection. */
     end(): void
   }

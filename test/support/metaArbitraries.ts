@@ -52,7 +52,9 @@ export const flaggedMetaRequest = (tag: Tag): fc.Arbitrary<FlaggedMetaRequest> =
     .record({
       base64: fc.boolean(),
       plainKey: Arbitrary.make(Key),
-      binaryKey: fc.uint8Array({ minLength: 1, maxLength: MAX_BASE64_KEY }).map((b) => Buffer.from(b).toString("latin1")),
+      binaryKey: fc.uint8Array({ minLength: 1, maxLength: MAX_BASE64_KEY }).map((b) =>
+        Buffer.from(b).toString("latin1")
+      ),
       others: fc.shuffledSubarray(flagsBesidesB, { maxLength: maxFlags(tag) - 1 }),
       at: fc.nat(),
       tokens: tokens(tag),
@@ -75,16 +77,43 @@ export const flaggedMetaRequest = (tag: Tag): fc.Arbitrary<FlaggedMetaRequest> =
       const vivify = ifGiven("N", t.vivify)
       switch (tag) {
         case "MetaGet":
-          return { _tag: tag, ...common, returnValue: given("v"), noUpdate: given("u"), ttl, vivify, recache: ifGiven("R", t.recache) }
+          return {
+            _tag: tag,
+            ...common,
+            returnValue: given("v"),
+            noUpdate: given("u"),
+            ttl,
+            vivify,
+            recache: ifGiven("R", t.recache)
+          }
         case "MetaSet": {
           const clientFlags = ifGiven("F", t.clientFlags) ?? 0
-          return { _tag: tag, ...common, value, clientFlags, ttl: ttl ?? 0, compareCas, invalidate: given("I"), mode: ifGiven("M", t.setMode) }
+          return {
+            _tag: tag,
+            ...common,
+            value,
+            clientFlags,
+            ttl: ttl ?? 0,
+            compareCas,
+            invalidate: given("I"),
+            mode: ifGiven("M", t.setMode)
+          }
         }
         case "MetaDelete":
           return { _tag: tag, ...common, compareCas, invalidate: given("I"), ttl }
         case "MetaArithmetic": {
           const [initial, delta] = [ifGiven("J", t.initial) ?? 0n, ifGiven("D", t.delta) ?? 1n]
-          return { _tag: tag, ...common, returnValue: given("v"), compareCas, vivify, initial, delta, mode: ifGiven("M", t.arithmeticMode), ttl }
+          return {
+            _tag: tag,
+            ...common,
+            returnValue: given("v"),
+            compareCas,
+            vivify,
+            initial,
+            delta,
+            mode: ifGiven("M", t.arithmeticMode),
+            ttl
+          }
         }
       }
     })

@@ -152,7 +152,9 @@ export const runMeta = (items: ModelItems, command: MetaCommand, casId: number |
         return statusLine("EX", command, "Okc", {})
       }
       if (mode === "E" && old !== undefined) return statusLine("NS", command, "Okc", {})
-      if ((mode === "R" || mode === "A" || mode === "P") && old === undefined) return statusLine("NS", command, "Okc", {})
+      if ((mode === "R" || mode === "A" || mode === "P") && old === undefined) {
+        return statusLine("NS", command, "Okc", {})
+      }
       if (mode === "A" || mode === "P") {
         if (compared && casId !== old!.casId) return statusLine("EX", command, "Okc", {})
         const joined = mode === "A" ? old!.value + command.value : command.value + old!.value
@@ -226,6 +228,8 @@ export const encodeMeta = (command: MetaCommand, unique?: bigint): Buffer => {
         return flag
     }
   })
-  const head = command.op === "ms" ? [command.op, command.key, command.value.length, ...words] : [command.op, command.key, ...words]
+  const head = command.op === "ms"
+    ? [command.op, command.key, command.value.length, ...words]
+    : [command.op, command.key, ...words]
   return Buffer.from(`${head.join(" ")}\r\n${command.op === "ms" ? `${command.value}\r\n` : ""}`, "latin1")
 }

@@ -257,7 +257,8 @@ export const isMeta = (command: Command): command is MetaCommand => metaOps.has(
 
 /** Whether a command sends a CAS unique: a cas, or a meta command with the C flag. */
 export const sendsUnique = (command: Command): command is Extract<Command, { readonly unique: CasSource }> =>
-  command.op === "cas" || ("unique" in command && "flags" in command && Array.isArray(command.flags) && command.flags.includes("C"))
+  command.op === "cas" ||
+  ("unique" in command && "flags" in command && Array.isArray(command.flags) && command.flags.includes("C"))
 
 /** The wire bytes of a command; `unique` is the resolved CAS unique of a cas command or a C flag. */
 export const encodeCommand = (command: Command, unique?: bigint): Buffer => {
@@ -271,7 +272,8 @@ export const encodeCommand = (command: Command, unique?: bigint): Buffer => {
     case "prepend":
     case "cas": {
       const cas = command.op === "cas" ? ` ${unique}` : ""
-      const head = `${command.op} ${command.key} ${command.flags} ${command.exptime} ${command.value.length}${cas}${nr}\r\n`
+      const head =
+        `${command.op} ${command.key} ${command.flags} ${command.exptime} ${command.value.length}${cas}${nr}\r\n`
       return Buffer.from(`${head}${command.value}\r\n`, "latin1")
     }
     case "get":

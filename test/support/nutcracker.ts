@@ -86,6 +86,6 @@ export const startNutcracker = async (pools: ReadonlyArray<Pool>): Promise<Runni
   } catch (e) {
     const message = `${e instanceof Error ? e.message : String(e)}\n--- nutcracker log ---\n${log()}`
     rmSync(dir, { recursive: true, force: true })
-    throw new Error(message)
+    throw new Error(message, { cause: e })
   }
 }

@@ -23,7 +23,9 @@ export const pollUntil = async <T>(
     if (done(result)) return results
     if (Date.now() > deadline) {
       const last = results.slice(-5).map((r) => JSON.stringify(r))
-      throw new Error(`${options.what}: not within ${options.deadlineMs} ms (${results.length} attempts; last: ${last.join(", ")})`)
+      throw new Error(
+        `${options.what}: not within ${options.deadlineMs} ms (${results.length} attempts; last: ${last.join(", ")})`
+      )
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25))
   }

@@ -2,9 +2,9 @@
  * A suite that runs one of the Python client scripts in test/support/clients against a fresh
  * effcached: the script prints "OK <n> checks" and exits 0, or prints the failing check and exits 1.
  */
-import { describe, expect, it } from "vitest"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
 import { describeOutcome, pythonHas, runProgram, systemPython } from "./processes.js"
 import { requireTool, startEffcached, useServer } from "./servers.js"
 

@@ -46,7 +46,11 @@ const canConnect = (port: number): Promise<boolean> =>
  * Starts a server process and waits (10 s at most) until it accepts connections on `port`; stderr
  * is collected, stdout ignored.
  */
-export const startProcess = async (command: string, args: ReadonlyArray<string>, port: number): Promise<RunningServer> => {
+export const startProcess = async (
+  command: string,
+  args: ReadonlyArray<string>,
+  port: number
+): Promise<RunningServer> => {
   const child = spawn(command, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"] })
   let stderr = ""
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()))

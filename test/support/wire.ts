@@ -24,7 +24,13 @@ export const exchange = (
     const received: Array<Buffer> = []
     const timer = setTimeout(() => {
       socket.destroy()
-      reject(new Error(`no close within ${options.timeoutMs ?? 5000} ms; got ${JSON.stringify(Buffer.concat(received).toString("latin1"))}`))
+      reject(
+        new Error(
+          `no close within ${options.timeoutMs ?? 5000} ms; got ${
+            JSON.stringify(Buffer.concat(received).toString("latin1"))
+          }`
+        )
+      )
     }, options.timeoutMs ?? 5000)
     socket.on("data", (d) => received.push(d))
     socket.on("error", () => {})
@@ -49,8 +55,7 @@ export const session = async (port: number, script: Script, options?: { readonly
 }
 
 /** Replaces CAS uniques in VALUE lines (the 5th token) with `<cas>`, so two servers' replies compare. */
-export const normaliseCas = (reply: string): string =>
-  reply.replace(/^(VALUE \S+ \d+ \d+) \d+\r$/gm, "$1 <cas>\r")
+export const normaliseCas = (reply: string): string => reply.replace(/^(VALUE \S+ \d+ \d+) \d+\r$/gm, "$1 <cas>\r")
 
 /** A persistent connection for request/response tests: send, then read until a terminator. */
 export class Connection {
@@ -164,7 +169,7 @@ export const normaliseMeta = (reply: string): { readonly text: string; readonly 
   const ids = new Map<string, number>()
   const cas = (unique: string) => {
     let id = ids.get(unique)
-    if (id === undefined) ids.set(unique, (id = ids.size + 1))
+    if (id === undefined) ids.set(unique, id = ids.size + 1)
     return `<cas${id}>`
   }
   const clocks: Array<number> = []

@@ -3,14 +3,25 @@
  * memccapable's ASCII conformance suite, and the everyday tools (memccp, memccat, memcexist,
  * memctouch, memcrm, memcstat, memcflush, memcping, memcdump) checked by their output and exit status.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { describeOutcome, type Outcome, runProgram } from "../../support/processes.js"
 import { requireTool, startEffcached, useServer } from "../../support/servers.js"
 
-const toolNames = ["memccapable", "memccp", "memccat", "memcexist", "memctouch", "memcrm", "memcstat", "memcflush", "memcping", "memcdump"]
+const toolNames = [
+  "memccapable",
+  "memccp",
+  "memccat",
+  "memcexist",
+  "memctouch",
+  "memcrm",
+  "memcstat",
+  "memcflush",
+  "memcping",
+  "memcdump"
+]
 const toolsPresent = toolNames.every((name) => existsSync(`/usr/bin/${name}`))
 
 describe.runIf(requireTool("libmemcached-tools", toolsPresent))("libmemcached-tools", () => {
@@ -56,7 +67,8 @@ describe.runIf(requireTool("libmemcached-tools", toolsPresent))("libmemcached-to
       expect(outcome.code, outcome.message).toBe(0)
       return outcome
     }
-    const prints = async (name: string, ...args: Array<string>): Promise<string> => (await succeeds(name, ...args)).stdout
+    const prints = async (name: string, ...args: Array<string>): Promise<string> =>
+      (await succeeds(name, ...args)).stdout
     const fails = async (name: string, ...args: Array<string>): Promise<string> => {
       const outcome = await tool(name, ...args)
       expect(outcome.code, outcome.message).toBe(1)

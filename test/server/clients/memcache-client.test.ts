@@ -4,8 +4,8 @@
  * multi-key get, TTLs, noreply, large and too-large values, and thousands of requests in flight over
  * one connection and over several.
  */
-import { afterAll, describe, expect, it } from "vitest"
 import { MemcacheClient, type MultiRetrievalResponse } from "memcache-client"
+import { afterAll, describe, expect, it } from "vitest"
 import { startEffcached, useServer } from "../../support/servers.js"
 
 describe("memcache-client (npm)", () => {
@@ -13,7 +13,10 @@ describe("memcache-client (npm)", () => {
   const clients: Array<MemcacheClient> = []
   /** A client of the suite's server, shut down after the suite. */
   const connect = (maxConnections = 1): MemcacheClient => {
-    const client = new MemcacheClient({ server: { server: `127.0.0.1:${server.port}`, maxConnections }, cmdTimeout: 10_000 })
+    const client = new MemcacheClient({
+      server: { server: `127.0.0.1:${server.port}`, maxConnections },
+      cmdTimeout: 10_000
+    })
     clients.push(client)
     return client
   }
@@ -105,7 +108,9 @@ describe("memcache-client (npm)", () => {
     const large = Buffer.alloc(1000 * 1024, 7)
     expect(await mc().set("large:k", large)).toEqual(["STORED"])
     expect(large.equals((await value("large:k")) as Buffer)).toBe(true)
-    await expect(mc().set("large:huge", Buffer.alloc(2 * 1024 * 1024))).rejects.toThrow("SERVER_ERROR object too large for cache")
+    await expect(mc().set("large:huge", Buffer.alloc(2 * 1024 * 1024))).rejects.toThrow(
+      "SERVER_ERROR object too large for cache"
+    )
     expect(await value("large:huge")).toBeUndefined()
     expect(((await value("large:k")) as Buffer).length).toBe(large.length)
   })
@@ -113,7 +118,9 @@ describe("memcache-client (npm)", () => {
   it("thousands of requests in flight at once, over one connection and over four", async () => {
     for (const client of [mc(), connect(4)]) {
       const n = 3000
-      const stored = await Promise.all(Array.from({ length: n }, (_, i) => client.set(`flight:${i}`, `v${i}`.repeat(1 + (i % 40)))))
+      const stored = await Promise.all(
+        Array.from({ length: n }, (_, i) => client.set(`flight:${i}`, `v${i}`.repeat(1 + (i % 40))))
+      )
       expect(stored.every((reply) => reply[0] === "STORED")).toBe(true)
       const read = await Promise.all(Array.from({ length: n }, (_, i) => client.get<string>(`flight:${i}`)))
       read.forEach((reply, i) => expect(reply?.value).toBe(`v${i}`.repeat(1 + (i % 40))))

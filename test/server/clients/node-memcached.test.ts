@@ -121,7 +121,11 @@ describe("memcached (npm)", () => {
     // Reads, counter updates and writes interleaved.
     const results = await Promise.all(
       keys.map((key, i) =>
-        i % 3 === 0 ? mc().get(key) : i % 3 === 1 ? mc().append(key, "+").then(() => mc().get(key)) : mc().getMulti([key])
+        i % 3 === 0
+          ? mc().get(key)
+          : i % 3 === 1
+          ? mc().append(key, "+").then(() => mc().get(key))
+          : mc().getMulti([key])
       )
     )
     results.forEach((result, i) => {
