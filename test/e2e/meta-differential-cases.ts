@@ -1,5 +1,5 @@
 /**
- * Scripted meta-protocol sessions for the differential test (test/server/differential.test.ts): each
+ * Scripted meta-protocol sessions for the differential test (test/e2e/differential.test.ts): each
  * runs against effcached and a real memcached 1.6.18, and the replies must be identical once CAS
  * uniques are numbered by first appearance and clock readings (t, l, exp=, la=) are allowed to differ
  * by a second (see `normaliseMeta` in test/support/wire.ts).

@@ -1,5 +1,5 @@
 /**
- * Scripted sessions for the differential test (test/server/differential.test.ts): each runs against
+ * Scripted sessions for the differential test (test/e2e/differential.test.ts): each runs against
  * effcached and a real memcached 1.6.18, and the replies must be byte-identical after CAS
  * normalisation. Expected memcached behaviour: /tmp/research/text-protocol.md (measured).
  *

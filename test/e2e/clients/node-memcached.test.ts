@@ -2,7 +2,7 @@
  * The `memcached` npm package (text protocol) against the built daemon, used as applications use
  * it: values of every type it stores, the storage and counter commands, getMulti, TTLs, large
  * values, and thousands of requests in flight at once. Its multi-server hash ring is exercised by
- * test/server/pool.test.ts.
+ * test/e2e/pool.test.ts.
  */
 import { afterAll, describe, expect, it } from "vitest"
 import { PromisedMemcached } from "../../support/nodeMemcached.js"
