@@ -7,7 +7,9 @@
  *
  * @module
  */
+import { isLoopback, parseListen } from "./ListenAddresses.js"
 import { defaults, type LogFormat, type Settings } from "./ServerConfig.js"
+import { applyTlsOption } from "./TlsSettings.js"
 
 /** What the command line asks for. */
 export type Command =
@@ -73,7 +75,8 @@ const IGNORED_EXTENDED = new Set([
   "resp_obj_mem_limit",
   "read_buf_mem_limit",
   "modern",
-  "no_modern"
+  "no_modern",
+  "relaxed_privileges"
 ])
 
 /** memcached's `-o a,b=c,...`: idle_timeout is honoured, memcached-internal tuning ignored, the rest refused. */
@@ -82,7 +85,11 @@ const applyExtended = (raw: string, s: Mutable, warnings: Array<string>): void =
     const eq = option.indexOf("=")
     const key = eq < 0 ? option : option.slice(0, eq)
     const value = eq < 0 ? undefined : option.slice(eq + 1)
-    if (key === "idle_timeout") {
+    const tls = applyTlsOption(key, value, s.tls)
+    if (tls._tag === "Invalid") throw new Invalid(tls.message)
+    if (tls._tag === "Applied") {
+      s.tls = tls.tls
+    } else if (key === "idle_timeout") {
       if (value === undefined) throw new Invalid("idle_timeout needs a value (idle_timeout=<seconds>)")
       s.idleTimeout = integer(value, 0, MAX_IDLE_TIMEOUT, "idle_timeout=<seconds>")
     } else if (key === "maxconns_fast") {
@@ -110,7 +117,8 @@ interface Option {
   readonly env?: string
   readonly arg?: string
   readonly help: string
-  readonly apply: (value: string, into: Mutable, warnings: Array<string>) => void
+  /** `again`: this flag was already given on the command line (`-l` then adds to the list). */
+  readonly apply: (value: string, into: Mutable, warnings: Array<string>, again: boolean) => void
 }
 
 type Mutable = { -readonly [K in keyof Settings]: Settings[K] }
@@ -129,10 +137,13 @@ const options: ReadonlyArray<Option> = [
     long: "listen",
     env: "EFFCACHED_LISTEN",
     arg: "<addr>",
-    help: "interface to listen on (default: 127.0.0.1; memcached's default is all interfaces)",
-    apply: (v, s) => {
+    help: "interfaces to listen on, [notls:]host[:port] separated by commas, or -l again " +
+      "(default: 127.0.0.1; memcached's default is all interfaces)",
+    apply: (v, s, _, again) => {
       if (v.length === 0 || /\s/.test(v)) throw new Invalid("expected an address such as 127.0.0.1 or 0.0.0.0")
-      s.host = v
+      // As memcached: a repeated -l adds its addresses, unless the list has them already.
+      if (!again) s.host = v
+      else if (!s.host.split(",").includes(v)) s.host = `${s.host},${v}`
     }
   },
   {
@@ -199,10 +210,30 @@ const options: ReadonlyArray<Option> = [
     apply: (v, s) => (s.shutdownGraceMs = integer(v, 0, 3600, "a number of seconds from 0 to 3600") * 1000)
   },
   {
+    short: "Z",
+    long: "enable-ssl",
+    help: "TLS on every listener but notls: ones; see -o ssl_chain_cert, ssl_key, ... and docs/security.md",
+    apply: (_, s) => (s.tls = { ...s.tls, enabled: true })
+  },
+  {
+    short: "Y",
+    long: "auth-file",
+    env: "EFFCACHED_AUTH_FILE",
+    arg: "<file>",
+    help: "ASCII authentication: clients first send `set <any> 0 0 <n>` with `user password` from this " +
+      "file of user:password lines",
+    apply: (v, s) => {
+      if (v.length === 0) throw new Invalid("expected a file path")
+      s.authFile = v
+    }
+  },
+  {
     short: "o",
     long: "extended",
     arg: "<opt,...>",
-    help: "memcached's extended options: idle_timeout=<seconds>; its memory tuning options are ignored",
+    help: "memcached's extended options: idle_timeout=<seconds>, ssl_chain_cert=<file>, ssl_key=<file>, " +
+      "ssl_ca_cert=<file>, ssl_verify_mode=<0-3>, ssl_keyformat=<1|2>, ssl_ciphers=<list>, " +
+      "ssl_min_version=<0-3>, ssl_session_cache; its memory tuning options are ignored",
     apply: applyExtended
   },
   {
@@ -295,6 +326,7 @@ export const parse = (argv: ReadonlyArray<string>, env: Readonly<Record<string, 
   const warnings: Array<string> = []
   let current: Option | undefined
   let currentValue: string | undefined
+  const given = new Set<Option>()
   try {
     for (const option of options) {
       const value = option.env !== undefined ? env[option.env] : undefined
@@ -302,7 +334,7 @@ export const parse = (argv: ReadonlyArray<string>, env: Readonly<Record<string, 
         current = option
         currentValue = value
         try {
-          option.apply(value, settings, warnings)
+          option.apply(value, settings, warnings, false)
         } catch (e) {
           if (e instanceof Invalid) throw new Invalid(`${e.message} (from ${option.env})`)
           throw e
@@ -332,15 +364,22 @@ export const parse = (argv: ReadonlyArray<string>, env: Readonly<Record<string, 
       currentValue = undefined
       if (option.arg === undefined) {
         if (inline !== undefined) throw new Invalid(`${name(option)} takes no value`)
-        option.apply("", settings, warnings)
+        option.apply("", settings, warnings, given.has(option))
+        given.add(option)
         continue
       }
       const value = inline ?? argv[++i]
       currentValue = value
       if (value === undefined) throw new Invalid(`missing value`)
-      option.apply(value, settings, warnings)
+      option.apply(value, settings, warnings, given.has(option))
+      given.add(option)
     }
     current = undefined
+    const listen = parseListen(settings.host, settings.port, settings.tls.enabled)
+    if (typeof listen === "string") throw new Invalid(`invalid -l/--listen ${JSON.stringify(settings.host)}: ${listen}`)
+    if (settings.authFile !== null && listen.some((l) => !l.tls && !isLoopback(l.host))) {
+      warnings.push("-Y on a listener without TLS: passwords cross the network in clear text (see docs/security.md)")
+    }
     if (settings.maxItemSize > settings.memoryLimit / 2) {
       throw new Invalid(
         `cannot set the item size limit (${settings.maxItemSize} bytes) higher than half the memory limit (-m)`

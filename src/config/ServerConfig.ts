@@ -6,12 +6,16 @@
  */
 import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
+import { tlsDefaults, type TlsSettings } from "./TlsSettings.js"
 
 /** Every setting, resolved (units: bytes, milliseconds). */
 export interface Settings {
   /** TCP port (`-p`); 0 picks a free one. */
   readonly port: number
-  /** Address to listen on (`-l`). */
+  /**
+   * Addresses to listen on (`-l`, as given: a list separated by commas, each `[notls:]host[:port]`;
+   * see ListenAddresses.ts). memcached's `inter`.
+   */
   readonly host: string
   /** Memory for items, in bytes (`-m`, given in MB). */
   readonly memoryLimit: number
@@ -49,6 +53,10 @@ export interface Settings {
   readonly reqsPerEvent: number
   /** The listening socket's backlog (memcached's `tcp_backlog`, `-b`). Not a flag. */
   readonly listenBacklog: number
+  /** TLS (`-Z`, `-o ssl_*`). */
+  readonly tls: TlsSettings
+  /** The `user:password` file of memcached's ASCII authentication (`-Y`); null when it is off. */
+  readonly authFile: string | null
 }
 
 /** Log line formats: logfmt (`key=value`), Effect's pretty format, or one JSON object per line. */
@@ -72,7 +80,9 @@ export const defaults: Settings = {
   sweepIntervalMs: 1000,
   sweepBudget: 10_000,
   reqsPerEvent: 1024,
-  listenBacklog: 1024
+  listenBacklog: 1024,
+  tls: tlsDefaults,
+  authFile: null
 }
 
 /** The settings in effect. */

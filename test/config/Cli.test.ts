@@ -85,7 +85,7 @@ describe("Cli", () => {
       expect(command.warnings).toHaveLength(4)
       expect(command.warnings[1]).toContain("hashpower=20 ignored")
     }
-    for (const refused of ["ext_path=/tmp/x:64m", "ssl_chain_cert=x", "no_maxconns_fast", "bogus"]) {
+    for (const refused of ["ext_path=/tmp/x:64m", "proxy_config=x", "no_maxconns_fast", "bogus"]) {
       const invalid = run(["-o", refused])
       expect(invalid._tag, refused).toBe("Invalid")
       if (invalid._tag === "Invalid") expect(invalid.message).toContain("not supported")
