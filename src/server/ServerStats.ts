@@ -25,6 +25,13 @@ export interface ServerCounters {
   connYields: number
   /** False once the server has stopped accepting (shutting down). */
   accepting: boolean
+  /** ASCII authentication attempts (`-Y`): credentials checked, and those refused. */
+  authCmds: number
+  authErrors: number
+  /** TLS connections that failed their handshake (or never finished it in time). */
+  sslHandshakeErrors: number
+  /** TLS sessions created, with `ssl_session_cache` (resumed ones are not new). */
+  sslNewSessions: number
 }
 
 /** The server's counters, as a service. */
@@ -42,7 +49,11 @@ export class ServerStats extends Context.Tag("effcached/ServerStats")<ServerStat
       bytesWritten: 0,
       idleKicks: 0,
       connYields: 0,
-      accepting: true
+      accepting: true,
+      authCmds: 0,
+      authErrors: 0,
+      sslHandshakeErrors: 0,
+      sslNewSessions: 0
     }))
   )
 }
@@ -56,4 +67,8 @@ export const resetServerCounters = (counters: ServerCounters): void => {
   counters.bytesWritten = 0
   counters.idleKicks = 0
   counters.connYields = 0
+  counters.authCmds = 0
+  counters.authErrors = 0
+  counters.sslHandshakeErrors = 0
+  counters.sslNewSessions = 0
 }
