@@ -10,12 +10,14 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Cli from "./config/Cli.js"
 import { EFFCACHED_VERSION, PROTOCOL_VERSION } from "./config/Version.js"
 import * as Effcached from "./server/Effcached.js"
 import * as EventLoopScheduler from "./server/EventLoopScheduler.js"
 import { Lifecycle } from "./server/Lifecycle.js"
 import { Logging } from "./server/Logging.js"
+import { Reload } from "./server/Reload.js"
 
 /** sysexits' EX_USAGE: the command line was wrong. */
 const EX_USAGE = 64
@@ -25,6 +27,15 @@ const EX_OSERR = 71
 
 /** sysexits' EX_CANTCREAT: the log file cannot be opened. */
 const EX_CANTCREAT = 73
+
+/** Logs a fatal startup error (every verbosity shows it) and sets the exit status. */
+const exit = (message: string, status: number) =>
+  Effect.zipRight(
+    Effect.logFatal(message),
+    Effect.sync(() => {
+      process.exitCode = status
+    })
+  )
 
 /** Serves until a client asks to shut down, or the fiber is interrupted by a signal. */
 const serveUntilShutdown = Effect.flatMap(Lifecycle, (lifecycle) => lifecycle.shutdownRequested).pipe(
@@ -48,20 +59,18 @@ switch (command._tag) {
     Effect.gen(function*() {
       // Command-line notices belong with the startup line, so they show at every verbosity.
       for (const warning of command.warnings) yield* Effect.logInfo(warning)
-      yield* Effect.provide(serveUntilShutdown, Effcached.layer(command.settings)).pipe(
-        Effect.onExit((exit) =>
-          exit._tag === "Success" || Cause.isInterruptedOnly(exit.cause) ? Effect.logInfo("stopped") : Effect.void
+      yield* Effect.provide(serveUntilShutdown, Layer.provideMerge(Reload.layer, Effcached.layer(command.settings)))
+        .pipe(
+          Effect.onExit((exit) =>
+            exit._tag === "Success" || Cause.isInterruptedOnly(exit.cause) ? Effect.logInfo("stopped") : Effect.void
+          )
         )
-      )
     }).pipe(
       // Fatal errors are logged at Fatal, which every verbosity shows (runMain's own report is off).
-      Effect.catchTag("ListenError", (e) =>
-        Effect.zipRight(
-          Effect.logFatal(e.message),
-          Effect.sync(() => {
-            process.exitCode = EX_OSERR
-          })
-        )),
+      Effect.catchTag("ListenError", (e) => exit(e.message, EX_OSERR)),
+      // A certificate, key, TLS option or -Y file that cannot be used: one line naming it.
+      Effect.catchTag("TlsConfigError", (e) => exit(e.message, e.exitCode)),
+      Effect.catchTag("AuthFileError", (e) => exit(e.message, e.reason === "open" ? EX_CANTCREAT : EX_USAGE)),
       Effect.tapErrorCause((cause) =>
         Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logFatal("unexpected failure", cause)
       ),

@@ -73,6 +73,9 @@ export const Shutdown = Schema.TaggedStruct("Shutdown", { args: Schema.Array(Sch
 /** `stats [group...]`: counters, or a named group of them (`reset` clears them). */
 export const Stats = Schema.TaggedStruct("Stats", { args: Schema.Array(Schema.NonEmptyString) })
 
+/** `refresh_certs [noreply]`: reload the TLS certificates (`noreply` silences only the `OK`). */
+export const RefreshCerts = Schema.TaggedStruct("RefreshCerts", { noreply })
+
 /** Every request a client can make. */
 export const Request = Schema.Union(
   Get,
@@ -97,6 +100,7 @@ export const Request = Schema.Union(
   Quit,
   Shutdown,
   Stats,
+  RefreshCerts,
   MetaGet,
   MetaSet,
   MetaDelete,

@@ -77,6 +77,9 @@ export const Close = Schema.TaggedStruct("Close", {})
 /** Nothing to send (a quiet request, or a request whose reply is suppressed). */
 export const Silent = Schema.TaggedStruct("Silent", {})
 
+/** A line sent as it is, with no prefix (memcached's `refresh_certs` errors: `Error loading the key: ...`). */
+export const Line = Schema.TaggedStruct("Line", { line: Schema.String })
+
 /** Every result. */
 export const Result = Schema.Union(
   Values,
@@ -103,7 +106,8 @@ export const Result = Schema.Union(
   MetaReply,
   MetaDebugReply,
   MetaDebugMiss,
-  MetaNoopReply
+  MetaNoopReply,
+  Line
 )
 /** @see Result */
 export type Result = typeof Result.Type
@@ -160,7 +164,8 @@ const resultTags: Record<Result["_tag"], true> = {
   MetaReply: true,
   MetaDebugReply: true,
   MetaDebugMiss: true,
-  MetaNoopReply: true
+  MetaNoopReply: true,
+  Line: true
 }
 
 /** Whether a value is a result (as opposed to a request: their tags are disjoint). */

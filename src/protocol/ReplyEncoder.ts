@@ -83,6 +83,8 @@ export const encodeReply = (result: Result, out: ReplyBuffer): void => {
       return out.latin1(`CLIENT_ERROR ${result.message}\r\n`)
     case "ServerError":
       return out.latin1(`SERVER_ERROR ${result.message}\r\n`)
+    case "Line":
+      return out.latin1(`${result.line}\r\n`)
     case "NotEnabled":
       return out.latin1(`ERROR: ${result.feature} not enabled\r\n`)
     case "MemlimitRejected":

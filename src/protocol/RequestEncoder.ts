@@ -64,6 +64,8 @@ export const encodeRequest = (request: Request): Buffer => {
       return Buffer.from(line("shutdown", ...request.args), "latin1")
     case "Stats":
       return Buffer.from(line("stats", ...request.args), "latin1")
+    case "RefreshCerts":
+      return Buffer.from(line("refresh_certs", ...quiet(request.noreply)), "latin1")
     case "MetaGet":
     case "MetaDelete":
     case "MetaArithmetic":

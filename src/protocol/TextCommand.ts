@@ -245,6 +245,8 @@ export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
       return { _tag: "Shutdown", args: tokens.slice(1, ntokens - 1) }
     case "stats":
       return { _tag: "Stats", args: tokens.slice(1, ntokens - 1) }
+    case "refresh_certs":
+      return { _tag: "RefreshCerts", noreply }
     case "mg":
     case "ms":
     case "md":

@@ -7,7 +7,10 @@
  *
  * @module
  */
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import type { AsciiAuthReader } from "../auth/AsciiAuth.js"
+import { Authenticator } from "../auth/Authenticator.js"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { isQuiet, type Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
@@ -18,7 +21,7 @@ import { type Batch, Store } from "../store/Store.js"
 import type { LiveConnection } from "./ConnectionRegistry.js"
 import { PrefixStats } from "./PrefixStats.js"
 import { isServerRequest, ServerCommands } from "./ServerCommands.js"
-import { ServerStats } from "./ServerStats.js"
+import { type ServerCounters, ServerStats } from "./ServerStats.js"
 
 /** Reply bytes buffered before they are written out and the socket drained, even within one reply. */
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024
@@ -33,9 +36,53 @@ const BINARY_MAGIC = 0x80
 const enum Stop {
   InputDrained,
   BatchFull,
-  Stats,
+  /** A command whose reply must see every request before it executed (`stats`, `refresh_certs`). */
+  Barrier,
   Close
 }
+
+/**
+ * The `-Y` handshake: reads the client's bytes through memcached's ASCII authentication until it
+ * authenticates, answering each attempt. Yields the bytes that followed the handshake (the first
+ * commands), or null when the connection ends or must close first.
+ */
+const authenticate = (
+  connection: LiveConnection,
+  auth: AsciiAuthReader,
+  counters: ServerCounters,
+  clock: Clock.Clock
+) =>
+  Effect.gen(function*() {
+    const { channel } = connection
+    for (;;) {
+      const chunk = yield* channel.read
+      if (chunk === null) return null
+      counters.bytesRead += chunk.length
+      auth.push(chunk)
+      const replies: Array<Buffer> = []
+      let close = false
+      for (let step = auth.next(); step !== undefined; step = auth.next()) {
+        connection.lastCommandAt = clock.unsafeCurrentTimeMillis()
+        if (step._tag === "Close") {
+          yield* Effect.logDebug(`closing an unauthenticated connection: ${step.reason}`)
+          close = true
+          break
+        }
+        if (step.outcome !== "none") counters.authCmds++
+        if (step.outcome === "failure") counters.authErrors++
+        replies.push(Buffer.from(`${step.line}\r\n`, "latin1"))
+      }
+      for (const reply of replies) counters.bytesWritten += reply.length
+      yield* channel.write(replies)
+      if (close) return null
+      if (auth.authenticated) {
+        const rest = auth.takeRest()
+        // The serving loop counts these bytes when it reads them.
+        counters.bytesRead -= rest.length
+        return rest
+      }
+    }
+  })
 
 /**
  * Serves one client (registered by the listener) until it quits or disconnects, its input is shut
@@ -48,6 +95,7 @@ export const serveConnection = (connection: LiveConnection) =>
     const counters = yield* ServerStats
     const prefixes = yield* PrefixStats
     const commands = yield* ServerCommands
+    const authenticator = yield* Authenticator
     const clock = yield* Effect.clock
     const { channel, reader } = connection
     const out = new ReplyBuffer()
@@ -95,7 +143,7 @@ export const serveConnection = (connection: LiveConnection) =>
       requests.push(request)
       results.push(result)
     }
-    let statsArgs: ReadonlyArray<string> = []
+    let barrier: Effect.Effect<Result> = Effect.succeed(Res.results.silent)
     const traced: Array<string> = []
     // Whether a command arrived since the idle clock was last reset; the clock is read once per batch.
     let sawCommand = false
@@ -128,8 +176,11 @@ export const serveConnection = (connection: LiveConnection) =>
               shutdownRequested = true
               return Stop.Close
             case "Stats":
-              statsArgs = action.args
-              return Stop.Stats
+              barrier = commands.stats(action.args)
+              return Stop.Barrier
+            case "Barrier":
+              barrier = action.reply
+              return Stop.Barrier
           }
         } else {
           if (next._tag === "FlushAll") counters.cmdFlush++
@@ -140,10 +191,13 @@ export const serveConnection = (connection: LiveConnection) =>
     }
 
     yield* Effect.logDebug("connection opened")
-    let first = true
-    for (;;) {
-      const chunk = yield* channel.read
-      if (chunk === null) break
+    // Under -Y every connection is read as text until it authenticates, binary packets included
+    // (memcached's binding protocol is then ASCII).
+    let first = !authenticator.enabled
+    let chunk: Buffer | null = authenticator.enabled
+      ? yield* authenticate(connection, authenticator.reader(), counters, clock)
+      : yield* channel.read
+    for (; chunk !== null; chunk = yield* channel.read) {
       counters.bytesRead += chunk.length
       if (first) {
         first = false
@@ -167,14 +221,14 @@ export const serveConnection = (connection: LiveConnection) =>
           if (prefixes.enabled) prefixes.record(batch)
         }
         while (!encodeBatch()) yield* flush()
-        if (stop === Stop.Stats) {
-          encodeReply(yield* commands.stats(statsArgs), out)
+        if (stop === Stop.Barrier) {
+          encodeReply(yield* barrier, out)
         } else if (stop === Stop.BatchFull) {
           // A long pipeline goes out in pieces, and waits while the client is not reading.
           counters.connYields++
           yield* flush()
         }
-      } while (stop === Stop.Stats || stop === Stop.BatchFull)
+      } while (stop === Stop.Barrier || stop === Stop.BatchFull)
       yield* flush()
       if (stop === Stop.Close) break
     }

@@ -85,17 +85,22 @@ export interface ListeningEntry {
 export class Registry {
   private nextId = 1
   private readonly live = new Map<number, LiveConnection>()
-  /** The listening socket, once bound. */
-  listening: ListeningEntry | null = null
+  /** The listening sockets, once bound, in `-l` order. */
+  readonly listeners: Array<ListeningEntry> = []
 
-  /** Registers the listening socket (it takes id 0, before every connection). */
+  /** The first listening socket (its port is `stats settings`' tcpport). */
+  get listening(): ListeningEntry | null {
+    return this.listeners[0] ?? null
+  }
+
+  /** Registers a listening socket (the first takes id 0, before every connection). */
   setListening(address: net.AddressInfo, since: number): void {
-    this.listening = {
-      id: 0,
+    this.listeners.push({
+      id: this.listeners.length === 0 ? 0 : this.nextId++,
       address: formatAddress(address.address, address.port, address.family),
       port: address.port,
       since
-    }
+    })
   }
 
   /** Registers a new connection and returns its entry. */

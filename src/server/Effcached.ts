@@ -12,10 +12,14 @@
  * @module
  */
 import * as Layer from "effect/Layer"
+import { Authenticator } from "../auth/Authenticator.js"
+import type { AuthFileError } from "../auth/AuthFile.js"
 import { ServerConfig, type Settings } from "../config/ServerConfig.js"
 import { PartitionedStore } from "../store/PartitionedStore.js"
 import type { Store } from "../store/Store.js"
 import { Sweeper } from "../store/Sweeper.js"
+import { Tls } from "../tls/Tls.js"
+import type { TlsConfigError } from "../tls/TlsContext.js"
 import { ConnectionRegistry } from "./ConnectionRegistry.js"
 import { IdleTimeout } from "./IdleTimeout.js"
 import { Lifecycle } from "./Lifecycle.js"
@@ -28,7 +32,10 @@ import { ServerStats } from "./ServerStats.js"
 const serverState = Layer.mergeAll(ServerStats.layer, ConnectionRegistry.layer, PrefixStats.layer)
 
 /** What a running server provides. */
-export type Services = Listener | Lifecycle | Sweeper | IdleTimeout
+export type Services = Listener | Lifecycle | Sweeper | IdleTimeout | Tls | Authenticator
+
+/** Why a server could not start: an address it cannot listen on, TLS files or options, the `-Y` file. */
+export type StartupError = ListenError | TlsConfigError | AuthFileError
 
 /**
  * The server (listener, idle timeout, sweeper, statistics) around whatever Store and settings are
@@ -36,15 +43,16 @@ export type Services = Listener | Lifecycle | Sweeper | IdleTimeout
  * `shutdownRequested` completes when a client sends `shutdown` (with `-A`); closing the layer's scope
  * shuts the server down gracefully.
  */
-export const serve: Layer.Layer<Services, ListenError, Store | ServerConfig> = Layer
+export const serve: Layer.Layer<Services, StartupError, Store | ServerConfig> = Layer
   .merge(Listener.layer, IdleTimeout.layer)
   .pipe(
     Layer.provide(ServerCommands.layer),
+    Layer.provideMerge(Layer.merge(Tls.layer, Authenticator.layer)),
     Layer.provide(serverState),
     Layer.provideMerge(Lifecycle.layer),
     Layer.merge(Sweeper.layer)
   )
 
 /** A complete effcached server with the in-memory partitioned store. */
-export const layer = (settings: Partial<Settings> = {}): Layer.Layer<Services, ListenError> =>
+export const layer = (settings: Partial<Settings> = {}): Layer.Layer<Services, StartupError> =>
   serve.pipe(Layer.provide(PartitionedStore.layer), Layer.provide(ServerConfig.layer(settings)))

@@ -13,10 +13,14 @@ import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as net from "node:net"
+import type * as tls from "node:tls"
+import type { Authenticator } from "../auth/Authenticator.js"
+import { parseListen } from "../config/ListenAddresses.js"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { EFFCACHED_VERSION } from "../config/Version.js"
 import { TextReader } from "../protocol/TextReader.js"
 import type { Store } from "../store/Store.js"
+import { Tls } from "../tls/Tls.js"
 import { serveConnection } from "./Connection.js"
 import { ConnectionRegistry, type Registry } from "./ConnectionRegistry.js"
 import type { PrefixStats } from "./PrefixStats.js"
@@ -37,9 +41,9 @@ export class ListenError extends Data.TaggedError("ListenError")<{
 
 const tooManyConnections = Buffer.from("ERROR Too many open connections\r\n")
 
-const listen = (server: net.Server, host: string, port: number, backlog: number) =>
+const listen = (server: net.Server, host: string | undefined, port: number, backlog: number) =>
   Effect.async<net.AddressInfo, ListenError>((resume) => {
-    const onError = (cause: Error) => resume(Effect.fail(new ListenError({ host, port, cause })))
+    const onError = (cause: Error) => resume(Effect.fail(new ListenError({ host: host ?? "*", port, cause })))
     server.once("error", onError)
     server.listen({ host, port, backlog }, () => {
       server.off("error", onError)
@@ -74,29 +78,65 @@ const drain = (registry: Registry, connections: FiberSet.FiberSet<void>, graceMs
   })
 
 /** What a connection fiber needs. */
-type ConnectionServices = Store | ServerConfig | ServerStats | PrefixStats | ServerCommands
+type ConnectionServices = Store | ServerConfig | ServerStats | PrefixStats | ServerCommands | Authenticator
 
-/** Listens and serves until the scope closes; yields the bound address. */
+/**
+ * How long a TLS handshake may take: the idle timeout when one is set (a handshaking connection is
+ * idle as far as the cache is concerned), else this.
+ */
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 60_000
+
+/** A connection's peer, which its raw socket and its TLS socket share. */
+const peer = (socket: net.Socket) => `${socket.remoteAddress}|${socket.remotePort}`
+
+/** One bound listener. */
+export interface BoundListener {
+  readonly address: net.AddressInfo
+  /** Whether connections accepted here start with a TLS handshake. */
+  readonly tls: boolean
+}
+
+/** Listens and serves until the scope closes; yields the bound addresses. */
 const make = Effect.gen(function*() {
   const settings = yield* ServerConfig
   const counters = yield* ServerStats
   const registry = yield* ConnectionRegistry
+  const tlsService = yield* Tls
   const clock = yield* Effect.clock
-  // Scope order (released in reverse): the FiberSet, the drain, the listening socket. So shutdown stops
+  const specs = parseListen(settings.host, settings.port, settings.tls.enabled)
+  if (typeof specs === "string") {
+    return yield* new ListenError({ host: settings.host, port: settings.port, cause: new Error(specs) })
+  }
+  // Scope order (released in reverse): the FiberSet, the drain, the listening sockets. So shutdown stops
   // accepting, then drains, then interrupts whatever outlived the grace period.
   const connections = yield* FiberSet.make<void>()
   const run = yield* FiberSet.runtime(connections)<ConnectionServices>()
-  yield* Effect.addFinalizer(() => drain(registry, connections, settings.shutdownGraceMs))
-  const server = net.createServer({ noDelay: true })
-  server.on("connection", (socket) => {
+  // TLS connections still in their handshake, by peer: counted as connections, not yet served.
+  const handshaking = new Map<string, net.Socket>()
+  yield* Effect.addFinalizer(() =>
+    Effect.zipRight(
+      Effect.sync(() => {
+        for (const socket of handshaking.values()) socket.destroy()
+      }),
+      drain(registry, connections, settings.shutdownGraceMs)
+    )
+  )
+
+  /** Counts a new connection, or refuses it when the limit is reached. */
+  const admit = (socket: net.Socket, refuse: (socket: net.Socket) => void): boolean => {
     if (counters.currConnections >= settings.maxConnections) {
       counters.rejectedConnections++
       socket.on("error", () => {})
-      socket.end(tooManyConnections)
-      return
+      refuse(socket)
+      return false
     }
     counters.currConnections++
     counters.totalConnections++
+    return true
+  }
+
+  /** Serves an admitted connection as its own fiber. */
+  const serve = (socket: net.Socket) => {
     const channel = new SocketChannel(socket)
     const reader = new TextReader({ maxItemSize: settings.maxItemSize })
     const connection = registry.add(socket, channel, reader, clock.unsafeCurrentTimeMillis())
@@ -110,13 +150,63 @@ const make = Effect.gen(function*() {
         )
       )
     )
-  })
-  const address = yield* Effect.acquireRelease(
-    listen(server, settings.host, settings.port, settings.listenBacklog),
-    () => close(server, counters)
-  )
-  registry.setListening(address, clock.unsafeCurrentTimeMillis())
-  yield* Effect.logInfo(`effcached ${EFFCACHED_VERSION} listening on ${address.address}:${address.port}`).pipe(
+  }
+
+  const plainServer = () => {
+    const server = net.createServer({ noDelay: true })
+    server.on("connection", (socket) => {
+      if (admit(socket, (s) => s.end(tooManyConnections))) serve(socket)
+    })
+    return server
+  }
+
+  // A TLS connection counts from its TCP accept, so the connection limit and the handshake timeout
+  // (the idle timeout) hold it while it handshakes; it is served once the handshake is done.
+  const tlsServer = () => {
+    const server = tlsService.createServer({
+      handshakeTimeoutMs: settings.idleTimeout > 0 ? settings.idleTimeout * 1000 : DEFAULT_HANDSHAKE_TIMEOUT_MS
+    })
+    server.on("connection", (raw: net.Socket) => {
+      // Over the limit, memcached writes its error in clear text, which a TLS client cannot read.
+      if (!admit(raw, (s) => s.destroy())) return
+      const key = peer(raw)
+      handshaking.set(key, raw)
+      raw.once("close", () => {
+        if (handshaking.get(key) !== raw) return
+        handshaking.delete(key)
+        counters.currConnections--
+      })
+    })
+    server.on("secureConnection", (socket: tls.TLSSocket) => {
+      if (!tlsService.accepts(socket)) {
+        counters.sslHandshakeErrors++
+        socket.destroy()
+        return
+      }
+      const key = peer(socket)
+      // Gone already (closed, or destroyed by a shutdown) while the handshake finished.
+      if (!handshaking.delete(key)) return void socket.destroy()
+      serve(socket)
+    })
+    server.on("tlsClientError", (_error, socket) => {
+      counters.sslHandshakeErrors++
+      socket.destroy()
+    })
+    return server
+  }
+
+  const bound: Array<BoundListener> = []
+  for (const spec of specs) {
+    const server = spec.tls ? tlsServer() : plainServer()
+    const address = yield* Effect.acquireRelease(
+      listen(server, spec.host ?? undefined, spec.port, settings.listenBacklog),
+      () => close(server, counters)
+    )
+    registry.setListening(address, clock.unsafeCurrentTimeMillis())
+    bound.push({ address, tls: spec.tls })
+  }
+  const where = bound.map((b) => `${b.address.address}:${b.address.port}${b.tls ? " (TLS)" : ""}`).join(", ")
+  yield* Effect.logInfo(`effcached ${EFFCACHED_VERSION} listening on ${where}`).pipe(
     Effect.annotateLogs({
       memory_limit_mb: settings.memoryLimit / 1024 / 1024,
       max_connections: settings.maxConnections,
@@ -125,20 +215,24 @@ const make = Effect.gen(function*() {
       idle_timeout: settings.idleTimeout,
       shutdown_command: settings.enableShutdown,
       shutdown_grace_ms: settings.shutdownGraceMs,
-      verbosity: settings.verbosity
+      verbosity: settings.verbosity,
+      ascii_auth: settings.authFile !== null
     })
   )
-  return { address }
+  return { address: bound[0]!.address, listeners: bound }
 })
 
 /** The listening server, as a service: where it listens. */
 export class Listener extends Context.Tag("effcached/Listener")<Listener, {
-  /** The bound address (the port the system chose, with `-p 0`). */
+  /** The first bound address (the port the system chose, with `-p 0`). */
   readonly address: net.AddressInfo
+  /** Every listener, in `-l` order. */
+  readonly listeners: ReadonlyArray<BoundListener>
 }>() {
   /** Listens and serves connections until the layer's scope closes, then shuts them down gracefully. */
-  static readonly layer: Layer.Layer<Listener, ListenError, ConnectionServices | ConnectionRegistry> = Layer.scoped(
-    Listener,
-    make
-  )
+  static readonly layer: Layer.Layer<Listener, ListenError, ConnectionServices | ConnectionRegistry | Tls> = Layer
+    .scoped(
+      Listener,
+      make
+    )
 }

@@ -17,6 +17,7 @@ import type { Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
 import { Store } from "../store/Store.js"
+import { Tls } from "../tls/Tls.js"
 import { ConnectionRegistry } from "./ConnectionRegistry.js"
 import { Lifecycle } from "./Lifecycle.js"
 import { PrefixStats } from "./PrefixStats.js"
@@ -26,7 +27,7 @@ import { statsCommand } from "./StatsCommand.js"
 /** The requests the server answers itself. */
 export type ServerRequest = Extract<
   Request,
-  { readonly _tag: "Version" | "Verbosity" | "Quit" | "Shutdown" | "MetaNoop" | "Stats" }
+  { readonly _tag: "Version" | "Verbosity" | "Quit" | "Shutdown" | "MetaNoop" | "Stats" | "RefreshCerts" }
 >
 
 const serverTags: Record<ServerRequest["_tag"], true> = {
@@ -35,7 +36,8 @@ const serverTags: Record<ServerRequest["_tag"], true> = {
   Quit: true,
   Shutdown: true,
   MetaNoop: true,
-  Stats: true
+  Stats: true,
+  RefreshCerts: true
 }
 
 /** Whether the server answers `request` itself (a record lookup: this runs for every request). */
@@ -52,6 +54,8 @@ export type ServerAction =
   | { readonly _tag: "Shutdown" }
   /** Execute the requests before it, then answer {@link ServerCommandsShape.stats} with these arguments. */
   | { readonly _tag: "Stats"; readonly args: ReadonlyArray<string> }
+  /** Execute the requests before it, then answer what this effect gives (`refresh_certs`). */
+  | { readonly _tag: "Barrier"; readonly reply: Effect.Effect<Result> }
 
 /** What the server's own commands offer a connection. */
 export interface ServerCommandsShape {
@@ -83,19 +87,30 @@ export class ServerCommands extends Context.Tag("effcached/ServerCommands")<Serv
   static readonly layer: Layer.Layer<
     ServerCommands,
     never,
-    Store | ServerConfig | ServerStats | ConnectionRegistry | PrefixStats | Lifecycle
+    Store | ServerConfig | ServerStats | ConnectionRegistry | PrefixStats | Lifecycle | Tls
   > = Layer.effect(
     ServerCommands,
     Effect.gen(function*() {
       const settings = yield* ServerConfig
       const lifecycle = yield* Lifecycle
+      const tls = yield* Tls
       const sources = {
+        tls,
         store: yield* Store,
         settings,
         counters: yield* ServerStats,
         registry: yield* ConnectionRegistry,
         prefixes: yield* PrefixStats
       }
+      // memcached's refresh_certs: OK (silenced by noreply), or the error line (never silenced).
+      const refreshCerts = (noreply: boolean): Effect.Effect<Result> =>
+        tls.refresh.pipe(
+          Effect.zipRight(Effect.logInfo("TLS certificates reloaded (refresh_certs)")),
+          Effect.as(noreply ? Res.results.silent : Res.results.ok),
+          Effect.catchAll((e) =>
+            Effect.as(Effect.logWarning(`refresh_certs failed: ${e.message}`), Res.Line.make({ line: e.message }))
+          )
+        )
       const answer = (request: ServerRequest): ServerAction => {
         switch (request._tag) {
           case "Version":
@@ -114,6 +129,8 @@ export class ServerCommands extends Context.Tag("effcached/ServerCommands")<Serv
             return metaNoop
           case "Stats":
             return { _tag: "Stats", args: request.args }
+          case "RefreshCerts":
+            return { _tag: "Barrier", reply: refreshCerts(request.noreply) }
         }
       }
       return {

@@ -13,6 +13,7 @@ import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
 import { parseU32 } from "../protocol/Numbers.js"
 import type { StoreShape } from "../store/Store.js"
+import type { TlsShape } from "../tls/Tls.js"
 import { itemsStats, sizesStats, slabsStats } from "./ClassStatsReport.js"
 import type { Registry } from "./ConnectionRegistry.js"
 import type { PrefixTable } from "./PrefixStats.js"
@@ -26,6 +27,7 @@ export interface StatsSources {
   readonly settings: Settings
   readonly registry: Registry
   readonly prefixes: PrefixTable
+  readonly tls: TlsShape
 }
 
 const detailUsage = Res.ClientError.make({ message: "usage: stats detail on|off|dump" })
@@ -61,13 +63,14 @@ const cachedump = (store: StoreShape, args: ReadonlyArray<string>): Effect.Effec
 
 /** Answers `stats <args>`. */
 export const statsCommand = (args: ReadonlyArray<string>, sources: StatsSources): Effect.Effect<Result> => {
-  const { counters, prefixes, registry, settings, store } = sources
+  const { counters, prefixes, registry, settings, store, tls } = sources
   switch (args[0]) {
     case undefined:
       return Effect.zipWith(
         store.stats,
         Clock.currentTimeMillis,
-        (storeStats, now) => Res.StatsReply.make({ entries: generalStats(counters, storeStats, settings, now) })
+        (storeStats, now) =>
+          Res.StatsReply.make({ entries: generalStats(counters, storeStats, settings, now, tls.loadedAt()) })
       )
     case "reset":
       return Effect.as(

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Settings } from "../config/ServerConfig.js"
+import type { TlsSettings } from "../config/TlsSettings.js"
 import { PROTOCOL_VERSION } from "../config/Version.js"
 import type { StoreStats } from "../store/StoreCounters.js"
 import type { Registry } from "./ConnectionRegistry.js"
@@ -21,12 +22,16 @@ const secondsSince = (now: number, since: number) => Math.max(0, Math.floor((now
 
 const seconds = (micros: number) => (micros / 1e6).toFixed(6)
 
-/** The general `stats` lines. `now` is Unix milliseconds. */
+/**
+ * The general `stats` lines. `now` is Unix milliseconds; `certsLoadedAt`, when the TLS certificates
+ * in use were loaded (with `-Z`).
+ */
 export const generalStats = (
   server: ServerCounters,
   store: StoreStats,
   settings: Settings,
-  now: number
+  now: number,
+  certsLoadedAt = 0
 ): Entries => {
   const usage = process.resourceUsage()
   const entries: Array<readonly [string, string | number]> = [
@@ -64,6 +69,8 @@ export const generalStats = (
     ["store_too_large", store.store_too_large],
     // Stores refused because memory was full (-M), as memcached counts them.
     ["store_no_memory", store.outofmemory],
+    ["auth_cmds", server.authCmds],
+    ["auth_errors", server.authErrors],
     // memcached reports idle_kicks only when an idle timeout is set.
     ...(settings.idleTimeout > 0 ? [["idle_kicks", server.idleKicks] as const] : []),
     ["bytes_read", server.bytesRead],
@@ -88,7 +95,15 @@ export const generalStats = (
     ["evicted_active", 0],
     ["evictions", store.evictions],
     ["reclaimed", store.reclaimed],
-    ["crawler_reclaimed", store.crawler_reclaimed]
+    ["crawler_reclaimed", store.crawler_reclaimed],
+    // memcached reports these only with -Z, and new sessions only with ssl_session_cache.
+    ...(settings.tls.enabled
+      ? [
+        ...(settings.tls.sessionCache ? [["ssl_new_sessions", server.sslNewSessions] as const] : []),
+        ["ssl_handshake_errors", server.sslHandshakeErrors] as const,
+        ["time_since_server_cert_refresh", secondsSince(now, certsLoadedAt)] as const
+      ]
+      : [])
   ]
   return strings(entries)
 }
@@ -122,21 +137,36 @@ export const settingsStats = (settings: Settings, port: number, detailEnabled: b
     ["tcp_backlog", settings.listenBacklog],
     ["binding_protocol", "ascii"],
     ["auth_enabled_sasl", "no"],
-    ["auth_enabled_ascii", "no"],
+    ["auth_enabled_ascii", settings.authFile ?? "no"],
     ["item_size_max", settings.maxItemSize],
     ["maxconns_fast", "yes"],
     ["slab_chunk_max", 524288],
     ["flush_enabled", "yes"],
     ["idle_timeout", settings.idleTimeout],
-    ["ssl_enabled", "no"],
+    ...tlsSettingsStats(settings.tls),
     ["partitions", settings.partitions]
+  ])
+
+/** The `ssl_*` lines of `stats settings`, printed as memcached prints them (unset files are `(null)`). */
+const tlsSettingsStats = (tls: TlsSettings): Entries =>
+  strings([
+    ["ssl_enabled", yesNo(tls.enabled)],
+    ["ssl_chain_cert", tls.chainCert ?? "(null)"],
+    ["ssl_key", tls.key ?? "(null)"],
+    ["ssl_verify_mode", tls.verifyMode],
+    ["ssl_keyformat", tls.keyFormat],
+    ["ssl_ciphers", tls.ciphers ?? "NULL"],
+    ["ssl_ca_cert", tls.caCert ?? "NULL"],
+    ["ssl_wbuf_size", tls.wbufSize],
+    ["ssl_session_cache", yesNo(tls.sessionCache)],
+    ["ssl_kernel_tls", "no"],
+    ["ssl_min_version", tls.minVersion]
   ])
 
 /** The `stats conns` lines: the listening socket, then every connection, as memcached prints them. */
 export const connsStats = (registry: Registry, now: number): Entries => {
   const entries: Array<readonly [string, string | number]> = []
-  const listening = registry.listening
-  if (listening !== null) {
+  for (const listening of registry.listeners) {
     entries.push(
       [`${listening.id}:addr`, listening.address],
       [`${listening.id}:state`, "conn_listening"],

@@ -54,6 +54,7 @@ const everyRequestTag: Record<Req.Request["_tag"], true> = {
   Quit: true,
   Shutdown: true,
   Stats: true,
+  RefreshCerts: true,
   MetaGet: true,
   MetaSet: true,
   MetaDelete: true,
