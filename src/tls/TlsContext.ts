@@ -97,17 +97,21 @@ export const loadCredentials = (settings: TlsSettings): Effect.Effect<Credential
     const keyBytes = yield* readFile("key", keyPath)
     const key = settings.keyFormat === KEY_FORMAT_DER ? derToPem(keyBytes) : keyBytes
     if (key === undefined) return yield* usage(`Error loading the key: ${keyPath} : not a DER private key`)
+    // One check at a time, so the error names the file at fault as memcached's does.
+    try {
+      tls.createSecureContext({ cert })
+    } catch (e) {
+      return yield* usage(`Error loading the certificate chain: ${settings.chainCert} : ${reason(e)}`)
+    }
+    try {
+      crypto.createPrivateKey(key)
+    } catch (e) {
+      return yield* usage(`Error loading the key: ${keyPath} : ${reason(e)}`)
+    }
     try {
       tls.createSecureContext({ cert, key })
     } catch (e) {
-      const message = reason(e)
-      return yield* usage(
-        /mismatch/i.test(message)
-          ? `Error validating the certificate: ${message}`
-          : /key/i.test(message)
-          ? `Error loading the key: ${keyPath} : ${message}`
-          : `Error loading the certificate chain: ${settings.chainCert} : ${message}`
-      )
+      return yield* usage(`Error validating the certificate: ${reason(e)}`)
     }
     let ca: Buffer | undefined
     if (settings.caCert !== null) {
