@@ -18,12 +18,13 @@ export interface Outcome {
 export const runProgram = (
   command: string,
   args: ReadonlyArray<string>,
-  options: { readonly timeoutMs: number; readonly cwd?: string }
+  options: { readonly timeoutMs: number; readonly cwd?: string; readonly env?: NodeJS.ProcessEnv }
 ): Promise<Outcome> =>
   new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       stdio: ["ignore", "pipe", "pipe"],
-      ...(options.cwd ? { cwd: options.cwd } : {})
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.env ? { env: options.env } : {})
     })
     let stdout = ""
     let stderr = ""
