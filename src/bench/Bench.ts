@@ -113,7 +113,8 @@ const runStep = (plan: Plan, step: Step, progress: Progress) =>
             durationS: options.durationS,
             prefill: true,
             verify: options.verify,
-            seed: options.seed + round
+            seed: options.seed + round,
+            tls: options.tls
           }
           if (step.kind === "memory") {
             const filled = yield* Effect.either(fill(server.right, step, settings))

@@ -16,6 +16,7 @@
 import * as Effect from "effect/Effect"
 import * as net from "node:net"
 import { performance } from "node:perf_hooks"
+import * as tls from "node:tls"
 import { Connection, RunState } from "./LoadConnection.js"
 import { LoadError, type LoadGenerator, type RunResult, type RunSettings, type Workload } from "./Workload.js"
 
@@ -137,10 +138,13 @@ const start = (
     }
   })
   for (let i = 0; i < workload.conns; i++) {
-    const socket = net.connect({ host: settings.host, port: settings.port, noDelay: true })
+    const target = { host: settings.host, port: settings.port, noDelay: true }
+    const socket = settings.tls === true
+      ? tls.connect({ ...target, rejectUnauthorized: false })
+      : net.connect(target)
     const connection = new Connection(i, socket, state, settings.seed, onDead)
     connections.push(connection)
-    socket.on("connect", () => {
+    socket.on(settings.tls === true ? "secureConnect" : "connect", () => {
       if (++connected === workload.conns) onAllConnected()
     })
     socket.on("data", (chunk: Buffer) => {

@@ -31,6 +31,8 @@ export interface Options {
   readonly memoryMb: number
   readonly verify: boolean
   readonly seed: number
+  /** Servers started with -Z (a throwaway certificate) and driven over TLS by the built-in generator. */
+  readonly tls: boolean
 }
 
 /** The defaults: every scenario, 5-second runs, 3 runs each, verification on. */
@@ -44,7 +46,8 @@ export const defaults: Options = {
   ladder: DEFAULT_LADDER,
   memoryMb: 1024,
   verify: true,
-  seed: 1
+  seed: 1,
+  tls: false
 }
 
 /** What the command line asks for. */
@@ -70,6 +73,7 @@ export const usage = (): string =>
     "  --memory <MB>          memory limit of every server, -m (default: 1024)",
     "  --out <dir>            results folder (default: bench-results/<timestamp>/; docs/bench refreshes the committed one)",
     "  --no-verify            do not check the values read",
+    "  --tls                  every server with -Z and a throwaway certificate, driven over TLS (built-in loadgen)",
     "  --seed <n>             random seed of the load (default: 1)",
     "  -h, --help             this text",
     "",
@@ -113,6 +117,10 @@ export const parse = (argv: ReadonlyArray<string>): Parsed => {
       if (arg === "-h" || arg === "--help") return { _tag: "Help" }
       if (arg === "--no-verify") {
         options.verify = false
+        continue
+      }
+      if (arg === "--tls") {
+        options.tls = true
         continue
       }
       const match = /^(--[a-z-]+)(?:=(.*))?$/.exec(arg)
@@ -164,6 +172,12 @@ export const parse = (argv: ReadonlyArray<string>): Parsed => {
   } catch (error) {
     if (error instanceof Invalid) return { _tag: "Invalid", message: error.message }
     throw error
+  }
+  if (options.tls && (options.loadgen === "mcload" || options.loadgen === "memtier")) {
+    return { _tag: "Invalid", message: `--tls: only the built-in load generator speaks TLS, not ${options.loadgen}` }
+  }
+  if (options.tls && options.servers?.includes("nodeceiling") === true) {
+    return { _tag: "Invalid", message: "--tls: nodeceiling has no TLS" }
   }
   return { _tag: "Run", options }
 }

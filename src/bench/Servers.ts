@@ -49,9 +49,16 @@ export interface RunningServer {
   readonly pid: number
 }
 
-/** How to start each server, for the project at `root`. */
-export const specs = (root: string): Record<ServerName, ServerSpec> => {
+/** A certificate and key to start servers with `-Z`. */
+export interface TlsFiles {
+  readonly cert: string
+  readonly key: string
+}
+
+/** How to start each server, for the project at `root`; over TLS with `tls`. */
+export const specs = (root: string, tls?: TlsFiles): Record<ServerName, ServerSpec> => {
   const main = path.join(root, "dist/main.js")
+  const tlsArgs = tls === undefined ? [] : ["-Z", "-o", `ssl_chain_cert=${tls.cert},ssl_key=${tls.key}`]
   const memcached = which("memcached")
   const ceiling = path.resolve(root, "../shared/tools/nodeceiling/bare-server.cjs")
   return {
@@ -60,7 +67,7 @@ export const specs = (root: string): Record<ServerName, ServerSpec> => {
         _tag: "Available",
         name: "effcached",
         command: process.execPath,
-        args: (port, mb) => [main, "-p", `${port}`, "-m", `${mb}`]
+        args: (port, mb) => [main, "-p", `${port}`, "-m", `${mb}`, ...tlsArgs]
       }
       : { _tag: "Missing", name: "effcached", reason: `${main} is missing (npm run build)` },
     memcached: memcached !== undefined
@@ -69,10 +76,15 @@ export const specs = (root: string): Record<ServerName, ServerSpec> => {
         name: "memcached",
         command: memcached,
         // -u only matters as root (memcached refuses to run as root without it) and is ignored otherwise.
-        args: (port, mb) => ["-u", "nobody", "-l", "127.0.0.1", "-p", `${port}`, "-U", "0", "-t", "1", "-m", `${mb}`]
+        args: (port, mb) => [
+          ...["-u", "nobody", "-l", "127.0.0.1", "-p", `${port}`, "-U", "0", "-t", "1", "-m", `${mb}`],
+          ...tlsArgs
+        ]
       }
       : { _tag: "Missing", name: "memcached", reason: "memcached is not installed (apt-get install memcached)" },
-    nodeceiling: existsSync(ceiling)
+    nodeceiling: tls !== undefined
+      ? { _tag: "Missing", name: "nodeceiling", reason: "it has no TLS" }
+      : existsSync(ceiling)
       ? {
         _tag: "Available",
         name: "nodeceiling",

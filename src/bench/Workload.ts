@@ -36,6 +36,8 @@ export interface RunSettings {
   /** Check every value read against the one last written for its key. */
   readonly verify: boolean
   readonly seed: number
+  /** Connect with TLS (any certificate accepted: the bench's own throwaway one). */
+  readonly tls?: boolean
 }
 
 /** The figures of one load run. Latencies are in microseconds, over the timed window. */

@@ -25,6 +25,7 @@ import * as Report from "./Report.js"
 import type { BenchReport } from "./Results.js"
 import * as Scenarios from "./Scenarios.js"
 import * as Servers from "./Servers.js"
+import * as TlsCertificate from "./TlsCertificate.js"
 
 /** sysexits' EX_USAGE. */
 const EX_USAGE = 64
@@ -43,7 +44,7 @@ const program = (options: Options.Options) =>
   Effect.gen(function*() {
     const date = new Date()
     const notes: Array<string> = []
-    const specs = Servers.specs(root)
+    const specs = Servers.specs(root, options.tls ? yield* TlsCertificate.throwaway : undefined)
     const wanted = options.servers ?? ["effcached", "memcached"]
     const servers = wanted.flatMap((name) => {
       const spec = specs[name]
@@ -53,7 +54,9 @@ const program = (options: Options.Options) =>
     })
     if (options.servers !== undefined && servers.length < wanted.length) return yield* Effect.fail(notes.join("; "))
     if (servers.length === 0) return yield* Effect.fail("no server to measure")
-    const chosen = yield* Loadgens.select(options.loadgen, root)
+    // Over TLS only the built-in generator can drive the servers (Options refuses the others by name).
+    const chosen = yield* Loadgens.select(options.tls ? "builtin" : options.loadgen, root)
+    if (options.tls) notes.push("over TLS (-Z, a throwaway P-256 certificate) with the built-in load generator")
     if (chosen.note !== undefined) notes.push(chosen.note)
     if (!wanted.includes("memcached")) notes.push("memcached not in --servers: no ratios to memcached")
     const plan: Bench.Plan = {

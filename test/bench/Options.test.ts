@@ -52,8 +52,22 @@ describe("Options", () => {
       memoryMb: 256,
       out: "docs/bench",
       verify: false,
-      seed: 7
+      seed: 7,
+      tls: false
     })
+  })
+
+  it("--tls drives every server over TLS with the built-in generator, and refuses what cannot speak TLS", () => {
+    expect(Options.parse([])).toMatchObject({ _tag: "Run", options: { tls: false } })
+    expect(Options.parse(["--tls", "--scenarios", "p16"])).toMatchObject({
+      _tag: "Run",
+      options: { tls: true, scenarios: ["p16"] }
+    })
+    expect(Options.parse(["--tls", "--loadgen", "mcload"])).toMatchObject({
+      _tag: "Invalid",
+      message: expect.stringContaining("built-in")
+    })
+    expect(Options.parse(["--tls", "--servers", "effcached,nodeceiling"])).toMatchObject({ _tag: "Invalid" })
   })
 
   it("refuses unknown flags and values with a message naming the flag", () => {
