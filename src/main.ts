@@ -22,13 +22,16 @@ import { Reload } from "./server/Reload.js"
 /** sysexits' EX_USAGE: the command line was wrong. */
 const EX_USAGE = 64
 
+/** sysexits' EX_SOFTWARE: an internal error the server cannot go on after (a store partition stopped). */
+const EX_SOFTWARE = 70
+
 /** sysexits' EX_OSERR: the port cannot be listened on (memcached's exit status for it too). */
 const EX_OSERR = 71
 
 /** sysexits' EX_CANTCREAT: the log file cannot be opened. */
 const EX_CANTCREAT = 73
 
-/** Logs a fatal startup error (every verbosity shows it) and sets the exit status. */
+/** Logs a fatal error (every verbosity shows it) and sets the exit status. */
 const exit = (message: string, status: number) =>
   Effect.zipRight(
     Effect.logFatal(message),
@@ -37,7 +40,7 @@ const exit = (message: string, status: number) =>
     })
   )
 
-/** Serves until a client asks to shut down, or the fiber is interrupted by a signal. */
+/** Serves until a client asks to shut down, the store fails, or the fiber is interrupted by a signal. */
 const serveUntilShutdown = Effect.flatMap(Lifecycle, (lifecycle) => lifecycle.shutdownRequested).pipe(
   Effect.onInterrupt(() => Effect.logInfo("signal received: shutting down")),
   Effect.zipRight(Effect.logInfo("shutting down"))
@@ -68,6 +71,7 @@ switch (command._tag) {
     }).pipe(
       // Fatal errors are logged at Fatal, which every verbosity shows (runMain's own report is off).
       Effect.catchTag("ListenError", (e) => exit(e.message, EX_OSERR)),
+      Effect.catchTag("StoreFailure", (e) => exit(e.message, EX_SOFTWARE)),
       // A certificate, key, TLS option or -Y file that cannot be used: one line naming it.
       Effect.catchTag("TlsConfigError", (e) => exit(e.message, e.exitCode)),
       Effect.catchTag("AuthFileError", (e) => exit(e.message, e.reason === "open" ? EX_CANTCREAT : EX_USAGE)),

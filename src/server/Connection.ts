@@ -220,7 +220,11 @@ export const serveConnection = (connection: LiveConnection) =>
           yield* store.execute(batch)
           if (prefixes.enabled) prefixes.record(batch)
         }
-        while (!encodeBatch()) yield* flush()
+        while (!encodeBatch()) {
+          if (channel.gone) break
+          yield* flush()
+        }
+        if (channel.gone) break
         if (stop === Stop.Barrier) {
           encodeReply(yield* barrier, out)
         } else if (stop === Stop.BatchFull) {
@@ -230,7 +234,9 @@ export const serveConnection = (connection: LiveConnection) =>
         }
       } while (stop === Stop.Barrier || stop === Stop.BatchFull)
       yield* flush()
-      if (stop === Stop.Close) break
+      // A client that has gone gets nothing more done for it: the rest of its pipeline is dropped, as
+      // memcached drops it, instead of being executed for nobody.
+      if (stop === Stop.Close || channel.gone) break
     }
     if (shutdownRequested) {
       yield* Effect.logInfo("shutdown requested by a client")
