@@ -64,7 +64,7 @@ const SCRIPTS: ReadonlyArray<Script> = [
 ]
 
 /** At most this many daemons and scripts at once: each is a Node process and a Perl one on 2 cores. */
-const PARALLEL = 3
+const PARALLEL = 2
 let running = 0
 const queue: Array<() => void> = []
 const slot = async (): Promise<() => void> => {
