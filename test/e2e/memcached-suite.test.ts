@@ -63,8 +63,11 @@ const SCRIPTS: ReadonlyArray<Script> = [
   { name: "ascii-auth", args: (t) => ["-Y", path.join(t, "authfile")] }
 ]
 
-/** At most this many daemons and scripts at once: each is a Node process and a Perl one on 2 cores. */
-const PARALLEL = 2
+/**
+ * Scripts at a time. One: each is a Node daemon and a Perl client, and the other test file vitest runs
+ * beside this one (time-bounded suites among them) needs its share of the 2 cores.
+ */
+const PARALLEL = 1
 let running = 0
 const queue: Array<() => void> = []
 const slot = async (): Promise<() => void> => {
