@@ -42,6 +42,8 @@ export interface Settings {
   readonly sweepIntervalMs: number
   /** Items the sweeper examines per run, over all partitions. */
   readonly sweepBudget: number
+  /** Port of the Prometheus metrics endpoint on the listen address (`--metrics-port`); null: off. */
+  readonly metricsPort: number | null
 }
 
 /** Log line formats: logfmt (`key=value`), Effect's pretty format, or one JSON object per line. */
@@ -63,7 +65,8 @@ export const defaults: Settings = {
   shutdownGraceMs: 5000,
   partitions: 4,
   sweepIntervalMs: 1000,
-  sweepBudget: 10_000
+  sweepBudget: 10_000,
+  metricsPort: null
 }
 
 /** The settings in effect. */
