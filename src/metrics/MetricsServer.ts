@@ -1,9 +1,10 @@
 /**
  * The metrics endpoint (`--metrics-port`): an HTTP server on the listen address answering
- * `GET /metrics` in the Prometheus text format, every other path 404. Each scrape asks the same
- * sources `stats` answers from (the store's statistics through the partitions' mailboxes, the server's
- * counters, the settings) and renders them, so the request path does no extra work for it; the runtime
- * monitors (event-loop delay, GC) run only while the endpoint is on.
+ * `GET /metrics` in the Prometheus text format, every other path 404. Each scrape asks the server's
+ * own `stats` command (the store's statistics through the partitions' mailboxes, the server's
+ * counters, the settings) and renders its replies, so the request path does no extra work for it; the
+ * runtime monitors (event-loop delay, GC) run only while the endpoint is on. The daemon imports this
+ * module only when the flag is given: the HTTP server's modules cost some 30 MB of memory.
  *
  * @module
  */
@@ -17,13 +18,9 @@ import { createServer } from "node:http"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { EFFCACHED_VERSION } from "../config/Version.js"
 import type { Result } from "../domain/Result.js"
-import { ConnectionRegistry } from "../server/ConnectionRegistry.js"
 import { ListenError } from "../server/Listener.js"
-import { PrefixStats } from "../server/PrefixStats.js"
-import { ServerStats } from "../server/ServerStats.js"
-import { statsCommand, type StatsSources } from "../server/StatsCommand.js"
-import { Store } from "../store/Store.js"
-import { CONTENT_TYPE, type Family, family, render, single } from "./Exposition.js"
+import { ServerCommands } from "../server/ServerCommands.js"
+import { CONTENT_TYPE, type Family, family, render } from "./Exposition.js"
 import { memcachedFamilies, type StatLines } from "./MemcachedFamilies.js"
 import * as RuntimeMonitor from "./RuntimeMonitor.js"
 
@@ -32,15 +29,13 @@ export const METRICS_PATH = "/metrics"
 
 const entries = (result: Result): StatLines => (result._tag === "StatsReply" ? result.entries : [])
 
-/** Every family, read from the stats sources and the runtime monitors. */
-export const scrape = (sources: StatsSources, runtime: RuntimeMonitor.RuntimeMonitor): Effect.Effect<Array<Family>> =>
+/** Every family: the replies to `stats`, `stats settings`, `stats items` and `stats slabs`, and the runtime's. */
+export const scrape = (
+  stats: (args: ReadonlyArray<string>) => Effect.Effect<Result>,
+  runtime: RuntimeMonitor.RuntimeMonitor
+): Effect.Effect<Array<Family>> =>
   Effect.map(
-    Effect.all([
-      statsCommand([], sources),
-      statsCommand(["settings"], sources),
-      statsCommand(["items"], sources),
-      statsCommand(["slabs"], sources)
-    ]),
+    Effect.all([stats([]), stats(["settings"]), stats(["items"]), stats(["slabs"])]),
     ([general, settings, items, slabs]) => [
       ...memcachedFamilies({
         general: entries(general),
@@ -52,35 +47,23 @@ export const scrape = (sources: StatsSources, runtime: RuntimeMonitor.RuntimeMon
         labels: { version: EFFCACHED_VERSION },
         value: 1
       }]),
-      single(
-        "effcached_partitions",
-        "gauge",
-        "Store partitions configured (--partitions).",
-        sources.settings.partitions
-      ),
       ...runtime.families()
     ]
   )
 
 /** The HTTP app: `GET /metrics`, and 404 for anything else (the router's default). */
 const app = Effect.gen(function*() {
-  const sources: StatsSources = {
-    store: yield* Store,
-    counters: yield* ServerStats,
-    settings: yield* ServerConfig,
-    registry: yield* ConnectionRegistry,
-    prefixes: yield* PrefixStats
-  }
+  const commands = yield* ServerCommands
   const runtime = yield* RuntimeMonitor.make
   const metrics = Effect.map(
-    scrape(sources, runtime),
+    scrape(commands.stats, runtime),
     (families) => HttpServerResponse.text(render(families), { contentType: CONTENT_TYPE })
   )
   return HttpRouter.empty.pipe(HttpRouter.get(METRICS_PATH, metrics))
 })
 
-/** What the endpoint reads: the server's state. */
-export type MetricsSources = Store | ServerConfig | ServerStats | ConnectionRegistry | PrefixStats
+/** What the endpoint reads: the server's statistics, as `stats` answers them, and its settings. */
+export type MetricsSources = ServerCommands | ServerConfig
 
 /**
  * Serves the metrics endpoint on the listen address and `--metrics-port` for the lifetime of the

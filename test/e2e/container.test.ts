@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Entry, getAll, setAll } from "../support/bulk.js"
 import { nutcrackerPath, type RunningProxy, startNutcrackerConfig } from "../support/nutcracker.js"
 import { runProgram, systemPython } from "../support/processes.js"
+import { hasPrometheusParser, parsePrometheus, sampleValue } from "../support/prometheus.js"
 import { freePort, requireTool, type RunningServer, startProcess } from "../support/servers.js"
 import { Connection } from "../support/wire.js"
 
@@ -189,10 +190,11 @@ const hasYaml = spawnSync(systemPython, ["-c", "import yaml"], { stdio: "ignore"
 
 describe.runIf(
   requireTool("nutcracker (twemproxy)", nutcrackerPath !== undefined) &&
-    requireTool(`PyYAML (python3-yaml for ${systemPython})`, hasYaml)
+    requireTool(`PyYAML (python3-yaml for ${systemPython})`, hasYaml) && hasPrometheusParser()
 )("docker-compose.yml's pool, as local processes", () => {
   const instances: Array<RunningServer> = []
   const ports = new Map<string, number>()
+  const metricsPorts: Array<number> = []
   let proxy: RunningProxy | undefined
   let proxyPort = 0
 
@@ -212,6 +214,7 @@ describe.runIf(
       const args = [...service.command ?? [], "-p", String(port), "--metrics-port", String(metricsPort)]
       instances.push(await runImage(args, port, service.environment ?? {}))
       ports.set(name, port)
+      metricsPorts.push(metricsPort)
     }
     proxyPort = await freePort()
     let config = readFileSync(path.join(root, "deploy/twemproxy/nutcracker.yml"), "utf8")
@@ -234,5 +237,11 @@ describe.runIf(
     const held = await Promise.all([...ports.values()].map((port) => getAll(port, keys)))
     expect(held.reduce((n, m) => n + m.size, 0)).toBe(keys.length)
     for (const m of held) expect(m.size).toBeGreaterThan(keys.length * 0.15)
+    // The compose file turns metrics on: each instance reports what it holds.
+    const reported = await Promise.all(metricsPorts.map(async (port) => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+      return sampleValue(parsePrometheus(text), "memcached_current_items")
+    }))
+    expect(reported).toEqual(held.map((m) => m.size))
   })
 })
