@@ -161,6 +161,23 @@ const SLABS: ReadonlyArray<readonly [string, string, Kind, string]> = [
   ["used_chunks", "memcached_slab_chunks_used", "gauge", "Number of chunks allocated to an item."]
 ]
 
+/**
+ * `stats settings` lines the exporter reads when the LRU crawler is on (`lru_crawler yes`): name,
+ * metric, help; `yes`/`no` read as 1/0.
+ */
+const CRAWLER_SETTINGS: ReadonlyArray<readonly [string, string, string]> = [
+  ["lru_crawler", "memcached_lru_crawler_enabled", "Whether the LRU crawler is enabled."],
+  ["lru_crawler_sleep", "memcached_lru_crawler_sleep", "Microseconds to sleep between LRU crawls."],
+  ["lru_crawler_tocrawl", "memcached_lru_crawler_to_crawl", "Max items to crawl per slab per run."],
+  ["lru_maintainer_thread", "memcached_lru_crawler_maintainer_thread", "Split LRU mode and background threads."],
+  ["hot_lru_pct", "memcached_lru_crawler_hot_percent", "Percent of slab memory reserved for HOT LRU."],
+  ["warm_lru_pct", "memcached_lru_crawler_warm_percent", "Percent of slab memory reserved for WARM LRU."],
+  ["hot_max_factor", "memcached_lru_crawler_hot_max_factor", "Set idle age of HOT LRU to COLD age * this"],
+  ["warm_max_factor", "memcached_lru_crawler_warm_max_factor", "Set idle age of WARM LRU to COLD age * this"]
+]
+
+const settingValue = (raw: string): number => (raw === "yes" ? 1 : raw === "no" ? 0 : Number(raw))
+
 /** The commands counted per outcome, as the exporter names them. */
 const HIT_MISS_COMMANDS = ["get", "delete", "incr", "decr", "cas", "touch"] as const
 
@@ -281,6 +298,12 @@ export const memcachedFamilies = (groups: StatsGroups): Array<Family> => {
   for (const [stat, name, type, help] of GENERAL) {
     const value = s.get(stat)
     if (value !== undefined) families.push(single(name, type, help, Number(value)))
+  }
+  if (settings.get("lru_crawler") === "yes") {
+    for (const [stat, name, help] of CRAWLER_SETTINGS) {
+      const value = settings.get(stat)
+      if (value !== undefined) families.push(single(name, "gauge", help, settingValue(value)))
+    }
   }
   const items = byClass(groups.items, "items:")
   const slabs = byClass(groups.slabs, "")

@@ -12,6 +12,7 @@ import { ServerConfig } from "../config/ServerConfig.js"
 import { isQuiet, type Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
+import type { StreamCommand, StreamIo } from "../operator/Stream.js"
 import { ReplyBuffer } from "../protocol/ReplyBuffer.js"
 import { encodeReply, encodeValues } from "../protocol/ReplyEncoder.js"
 import { type Batch, Store } from "../store/Store.js"
@@ -34,6 +35,8 @@ const enum Stop {
   InputDrained,
   BatchFull,
   Stats,
+  Run,
+  Stream,
   Close
 }
 
@@ -96,6 +99,16 @@ export const serveConnection = (connection: LiveConnection) =>
       results.push(result)
     }
     let statsArgs: ReadonlyArray<string> = []
+    // The operator command that stopped `ingest` (Stop.Run, Stop.Stream).
+    let operatorRun: Effect.Effect<Result> = Effect.succeed(Res.results.ok)
+    let stream: StreamCommand = () => Effect.succeed("continue")
+    const io: StreamIo = {
+      write: (bytes) => {
+        counters.bytesWritten += bytes.length
+        return channel.write([bytes])
+      },
+      read: channel.read
+    }
     const traced: Array<string> = []
     // Whether a command arrived since the idle clock was last reset; the clock is read once per batch.
     let sawCommand = false
@@ -130,6 +143,12 @@ export const serveConnection = (connection: LiveConnection) =>
             case "Stats":
               statsArgs = action.args
               return Stop.Stats
+            case "Run":
+              operatorRun = action.run
+              return Stop.Run
+            case "Stream":
+              stream = action.run
+              return Stop.Stream
           }
         } else {
           if (next._tag === "FlushAll") counters.cmdFlush++
@@ -169,12 +188,18 @@ export const serveConnection = (connection: LiveConnection) =>
         while (!encodeBatch()) yield* flush()
         if (stop === Stop.Stats) {
           encodeReply(yield* commands.stats(statsArgs), out)
+        } else if (stop === Stop.Run) {
+          encodeReply(yield* operatorRun, out)
+        } else if (stop === Stop.Stream) {
+          // The command writes to the client itself, after the replies before it.
+          yield* flush()
+          if ((yield* stream(io)) === "close") stop = Stop.Close
         } else if (stop === Stop.BatchFull) {
           // A long pipeline goes out in pieces, and waits while the client is not reading.
           counters.connYields++
           yield* flush()
         }
-      } while (stop === Stop.Stats || stop === Stop.BatchFull)
+      } while (stop === Stop.Stats || stop === Stop.Run || stop === Stop.Stream || stop === Stop.BatchFull)
       yield* flush()
       if (stop === Stop.Close) break
     }

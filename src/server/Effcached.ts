@@ -13,6 +13,8 @@
  */
 import * as Layer from "effect/Layer"
 import { ServerConfig, type Settings } from "../config/ServerConfig.js"
+import { Operator } from "../operator/Operator.js"
+import { Watchers } from "../operator/Watchers.js"
 import { PartitionedStore } from "../store/PartitionedStore.js"
 import type { Store } from "../store/Store.js"
 import { Sweeper } from "../store/Sweeper.js"
@@ -24,8 +26,8 @@ import { PrefixStats } from "./PrefixStats.js"
 import { ServerCommands } from "./ServerCommands.js"
 import { ServerStats } from "./ServerStats.js"
 
-/** The server's own state: counters, live connections, per-prefix statistics. */
-const serverState = Layer.mergeAll(ServerStats.layer, ConnectionRegistry.layer, PrefixStats.layer)
+/** The server's own state: counters, live connections, per-prefix statistics, watchers. */
+const serverState = Layer.mergeAll(ServerStats.layer, ConnectionRegistry.layer, PrefixStats.layer, Watchers.layer)
 
 /** What a running server provides. */
 export type Services = Listener | Lifecycle | Sweeper | IdleTimeout
@@ -47,6 +49,7 @@ export const serveWith = <E>(addOn: AddOn<E>): Layer.Layer<Services, ListenError
     .mergeAll(Listener.layer, IdleTimeout.layer, addOn)
     .pipe(
       Layer.provide(ServerCommands.layer),
+      Layer.provide(Operator.layer),
       Layer.provide(serverState),
       Layer.provideMerge(Lifecycle.layer),
       Layer.merge(Sweeper.layer)

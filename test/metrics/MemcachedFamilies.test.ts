@@ -35,7 +35,10 @@ const general: StatLines = [
 
 const groups = {
   general,
-  settings: [["maxconns", "1024"], ["tcpport", "11211"]] as StatLines,
+  settings: [["maxconns", "1024"], ["tcpport", "11211"], ["lru_crawler", "yes"], ["lru_crawler_sleep", "100"], [
+    "lru_maintainer_thread",
+    "yes"
+  ], ["hot_max_factor", "0.20"]] as StatLines,
   items: [
     ["items:1:number", "5"],
     ["items:1:age", "30"],
@@ -85,6 +88,18 @@ describe("memcachedFamilies", () => {
     expect(byName("memcached_version")!.samples).toEqual([{ labels: { version: "1.6.18" }, value: 1 }])
     // A statistic the lines do not hold is not exported at all.
     expect(byName("memcached_items_evicted_total")).toBeUndefined()
+  })
+
+  it("exports the LRU crawler's settings when the crawler is on, yes and no as 1 and 0", () => {
+    expect(byName("memcached_lru_crawler_enabled")!.samples).toEqual([{ value: 1 }])
+    expect(byName("memcached_lru_crawler_sleep")!.samples).toEqual([{ value: 100 }])
+    expect(byName("memcached_lru_crawler_maintainer_thread")!.samples).toEqual([{ value: 1 }])
+    expect(byName("memcached_lru_crawler_hot_max_factor")!.samples).toEqual([{ value: 0.2 }])
+    const off = memcachedFamilies({ ...groups, settings: [["lru_crawler", "no"], ["lru_crawler_sleep", "100"]] })
+    expect(
+      off.find((f) => f.name.startsWith("memcached_lru_crawler_") && f.name !== "memcached_lru_crawler_reclaimed_total")
+    )
+      .toBeUndefined()
   })
 
   it("exports per-slab families with a slab label, and per-slab commands with cas taken out of cmd_set", () => {
