@@ -8,6 +8,7 @@
  *
  * @module
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -145,7 +146,16 @@ export class ServerCommands extends Context.Tag("effcached/ServerCommands")<Serv
       }
       return {
         answer,
-        stats: (args) => statsCommand(args, sources),
+        // A statistics group that fails (a bug in the store) answers an error; the connection goes on.
+        stats: (args) =>
+          Effect.catchAllDefect(
+            statsCommand(args, sources),
+            (defect) =>
+              Effect.as(
+                Effect.logError(`stats ${args.join(" ")} failed`, Cause.die(defect)),
+                Res.errors.internalError
+              )
+          ),
         requestShutdown: lifecycle.requestShutdown
       }
     })
