@@ -106,6 +106,8 @@ export class WatchHub {
   mutations = false
   /** Whether anyone watches evictions (`evictions`). */
   evictions = false
+  /** Whether anyone watches what the store does (fetchers, mutations or evictions): tested once per batch. */
+  items = false
   private readonly watchers = new Set<Watcher>()
   private gid = 0
 
@@ -141,6 +143,7 @@ export class WatchHub {
     this.fetchers = (bits & streamBits.fetchers) !== 0
     this.mutations = (bits & streamBits.mutations) !== 0
     this.evictions = (bits & streamBits.evictions) !== 0
+    this.items = this.fetchers || this.mutations || this.evictions
   }
 
   /** Logs one event of `stream`: `text` is the line after memcached's `ts=... gid=...` prefix. */

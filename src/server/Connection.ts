@@ -13,6 +13,8 @@ import { isQuiet, type Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
 import type { StreamCommand, StreamIo } from "../operator/Stream.js"
+import { Watchers } from "../operator/Watchers.js"
+import { WatchTrace } from "../operator/WatchTrace.js"
 import { ReplyBuffer } from "../protocol/ReplyBuffer.js"
 import { encodeReply, encodeValues } from "../protocol/ReplyEncoder.js"
 import { type Batch, Store } from "../store/Store.js"
@@ -51,6 +53,8 @@ export const serveConnection = (connection: LiveConnection) =>
     const counters = yield* ServerStats
     const prefixes = yield* PrefixStats
     const commands = yield* ServerCommands
+    const watchers = yield* Watchers
+    let tracer: WatchTrace | undefined
     const clock = yield* Effect.clock
     const { channel, reader } = connection
     const out = new ReplyBuffer()
@@ -182,8 +186,11 @@ export const serveConnection = (connection: LiveConnection) =>
         }
         if (traced.length > 0) yield* Effect.logTrace(traced.splice(0).join(" "))
         if (storeRequests > 0) {
+          // While someone watches the store's events, the batch carries a trace (one test per batch).
+          batch.trace = watchers.items ? (tracer ??= new WatchTrace(watchers, connection.id)) : undefined
           yield* store.execute(batch)
           if (prefixes.enabled) prefixes.record(batch)
+          if (batch.trace !== undefined) tracer!.flush()
         }
         while (!encodeBatch()) yield* flush()
         if (stop === Stop.Stats) {

@@ -18,6 +18,7 @@ import type { OperatorRequest } from "../domain/OperatorRequest.js"
 import type { Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
+import { metadump } from "../operator/Metadump.js"
 import { Operator } from "../operator/Operator.js"
 import type { StreamCommand } from "../operator/Stream.js"
 import { Watchers } from "../operator/Watchers.js"
@@ -89,7 +90,6 @@ const close: ServerAction = { _tag: "Close" }
 const shutdown: ServerAction = { _tag: "Shutdown" }
 const shutdownDisabled = reply(Res.NotEnabled.make({ feature: "shutdown" }))
 const invalidShutdownMode = reply(Res.ClientError.make({ message: "invalid shutdown mode" }))
-const metadumpNotAllowed = Res.StatusLine.make({ status: "ERROR", message: "metadump not allowed" })
 
 /** Whether `shutdown <args>` names a mode memcached knows: none, or `graceful`. */
 const isShutdownMode = (args: ReadonlyArray<string>) =>
@@ -137,9 +137,12 @@ export class ServerCommands extends Context.Tag("effcached/ServerCommands")<Serv
             return { _tag: "Stats", args: request.args }
           case "Watch":
             return { _tag: "Stream", run: watchSession(watchers, request.streams) }
-          case "LruCrawlerMetadump":
-            // As memcached started with -X (dumps disabled), until the store can list its items.
-            return reply(operator.refuse(request) ?? metadumpNotAllowed)
+          case "LruCrawlerMetadump": {
+            const refused = operator.refuse(request)
+            return refused !== undefined
+              ? reply(refused)
+              : { _tag: "Stream", run: metadump(sources.store, request.classes) }
+          }
           default:
             return operator.answer(request)
         }

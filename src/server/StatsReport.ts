@@ -142,8 +142,7 @@ export const settingsStats = (
     ["lru_crawler_sleep", operator.crawlerSleep],
     ["lru_crawler_tocrawl", operator.crawlerToCrawl],
     ["flush_enabled", "yes"],
-    // `lru_crawler metadump` is not available yet: as memcached with -X.
-    ["dump_enabled", "no"],
+    ["dump_enabled", "yes"],
     ["lru_maintainer_thread", "yes"],
     ["lru_segmented", yesNo(operator.lruSegmented)],
     ["hot_lru_pct", operator.hotLruPercent],

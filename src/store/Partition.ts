@@ -38,6 +38,8 @@ export interface Gather {
 
 /** Some keys of a multi-key retrieval that spans partitions: each partition fills its slots. */
 export interface GatherPart {
+  /** The retrieval's index in the batch. */
+  readonly index: number
   readonly request: Retrieval
   readonly keyIndexes: Array<number>
   readonly slots: Array<Hit | undefined>
@@ -163,21 +165,32 @@ export const make = (table: ItemTable, index: number, failure: Deferred.Deferred
 
 const runJob = (table: ItemTable, job: Job, now: number): void => {
   const { indexes, partAt, parts } = job
-  const { requests, results } = job.batch
-  let p = 0
-  for (let i = 0; i < indexes.length; i++) {
-    while (p < parts.length && partAt[p]! <= i) runPart(table, parts[p++]!, now)
-    const index = indexes[i]!
-    results[index] = Commands.execute(table, requests[index]!, now)
+  const { requests, results, trace } = job.batch
+  // Watched batches only (`watch`): the table reports what it does, each request by its position.
+  table.trace = trace
+  try {
+    let p = 0
+    for (let i = 0; i < indexes.length; i++) {
+      while (p < parts.length && partAt[p]! <= i) runPart(table, parts[p++]!, now)
+      const index = indexes[i]!
+      if (trace !== undefined) trace.at(index, 0)
+      results[index] = Commands.execute(table, requests[index]!, now)
+    }
+    while (p < parts.length) runPart(table, parts[p++]!, now)
+  } finally {
+    table.trace = undefined
   }
-  while (p < parts.length) runPart(table, parts[p++]!, now)
   job.done()
 }
 
 const runPart = (table: ItemTable, part: GatherPart, now: number): void => {
   const keys = part.request.keys
   const memo = Commands.retrievalMemo(part.keyIndexes.length)
-  for (const k of part.keyIndexes) part.slots[k] = Commands.retrieveKey(table, part.request, keys[k]!, now, memo)
+  const trace = table.trace
+  for (const k of part.keyIndexes) {
+    if (trace !== undefined) trace.at(part.index, k)
+    part.slots[k] = Commands.retrieveKey(table, part.request, keys[k]!, now, memo)
+  }
 }
 
 /** Answers a message whose handling failed: a job's open requests with an error, a question's asker. */

@@ -10,6 +10,7 @@ import type * as Effect from "effect/Effect"
 import type { Request } from "../domain/Request.js"
 import type { ItemMetadata, Result } from "../domain/Result.js"
 import type { ClassSnapshot } from "./ClassStats.js"
+import type { ItemTrace } from "./ItemTrace.js"
 import type { ScanFilter } from "./Scan.js"
 import type { StoreStats } from "./StoreCounters.js"
 
@@ -44,6 +45,8 @@ export interface Batch {
   readonly requests: Array<Request | undefined>
   /** One slot per request; the store fills the `undefined` ones. */
   readonly results: Array<Result | undefined>
+  /** Where the store reports what the batch does, while someone watches (`watch`); else undefined. */
+  trace?: ItemTrace | undefined
 }
 
 /** What a store does. */

@@ -61,6 +61,18 @@ const operatorSettings = [
   "watcher_logbuf_size"
 ]
 
+/** Runs `f` on a connection watching `streams` (after its OK, which is returned first), then closes it. */
+const watching = async (port: number, streams: string, f: (watcher: Connection) => Promise<string>) => {
+  const watcher = await Connection.open(port)
+  try {
+    watcher.send(`watch ${streams}\r\n`)
+    const ok = await watcher.readLine()
+    return ok + (await f(watcher))
+  } finally {
+    watcher.close()
+  }
+}
+
 /** Time for memcached's crawler thread to start or stop (it does so in the background). */
 const pause = () => new Promise((resolve) => setTimeout(resolve, 500))
 
@@ -184,17 +196,11 @@ suite("operator commands: effcached vs memcached 1.6.18", () => {
 
   it("watch: unknown streams, noreply, and input ignored once watching", async () => {
     await same(ports(), (port) => eachLine(port, ["watch bogus", "watch fetchers bogus", "watch fetchers noreply"]))
-    await same(ports(), async (port) => {
-      const watcher = await Connection.open(port)
-      try {
-        watcher.send("watch connevents\r\n")
-        const ok = await watcher.readLine()
+    await same(ports(), (port) =>
+      watching(port, "connevents", async (watcher) => {
         watcher.send("version\r\nstats\r\n")
-        return ok + (await watcher.readUntilQuiet(300))
-      } finally {
-        watcher.close()
-      }
-    })
+        return watcher.readUntilQuiet(300)
+      }))
   })
 
   it("watch: the twenty-first watcher is refused", async () => {
@@ -222,11 +228,8 @@ suite("watch connevents: effcached vs memcached 1.6.18", () => {
   const ports = () => [eff.port, mem.port] as const
 
   it("watch connevents: a connection opened and closed, in memcached's line format", async () => {
-    const scenario = async (port: number) => {
-      const watcher = await Connection.open(port)
-      try {
-        watcher.send("watch connevents\r\n")
-        const ok = await watcher.readLine()
+    const scenario = (port: number) =>
+      watching(port, "connevents", async (watcher) => {
         // A client that quits, then one that just hangs up: each opened and closed, in that order.
         await session(port, "version\r\n")
         let lines = (await watcher.readLine()) + (await watcher.readLine())
@@ -234,12 +237,114 @@ suite("watch connevents: effcached vs memcached 1.6.18", () => {
         idle.close()
         lines += (await watcher.readLine()) + (await watcher.readLine())
         expect(gids(lines), lines).toEqual([...gids(lines)].sort((a, b) => a - b))
-        return ok + normaliseWatch(lines)
-      } finally {
-        watcher.close()
-      }
-    }
+        return normaliseWatch(lines)
+      })
     const transcript = await same(ports(), scenario)
     expect(transcript.split("\n").filter((l) => l.includes("type=conn_"))).toHaveLength(4)
+  })
+})
+
+/** The same items on both servers: plain, with flags and an absolute expiry, a key to encode, a large one. */
+const items = [
+  "set md:a 0 0 1\r\nx\r\n",
+  "set md:b 5 2000000000 2\r\nhi\r\n",
+  "set md:c%d 7 0 3\r\nabc\r\n",
+  `set md:big 0 0 2000\r\n${"v".repeat(2000)}\r\n`,
+  "get md:a md:big\r\n",
+  "set md:gone 0 0 1\r\ng\r\n",
+  "delete md:gone\r\n"
+].join("")
+
+/**
+ * Metadump lines sorted (the servers walk their items in different orders), the access time checked
+ * then hidden, and CAS uniques checked to be distinct then hidden: effcached numbers the items of a
+ * pipelined batch partition by partition, not in request order (see docs/compatibility.md).
+ */
+const dumpLines = (reply: string): string => {
+  const now = Date.now() / 1000
+  for (const m of reply.matchAll(/ la=(\d+) /g)) expect(Math.abs(Number(m[1]) - now)).toBeLessThan(10)
+  const cas = [...reply.matchAll(/ cas=(\d+) /g)].map((m) => m[1])
+  expect(new Set(cas).size).toBe(cas.length)
+  return reply.split("\n").map((line) => line.replace(/ la=\d+ cas=\d+ /, " la=<t> cas=<n> ")).sort().join("\n")
+}
+
+suite("lru_crawler metadump: effcached vs memcached 1.6.18", () => {
+  const eff = useServer(() => startEffcached())
+  const mem = useServer(() => startMemcached())
+  const ports = () => [eff.port, mem.port] as const
+
+  it("lists every live item in memcached's line format, all classes or the ones named", async () => {
+    await same(ports(), (port) => session(port, items))
+    for (const classes of ["all", "hash", "1", "1,2,3", "63"]) {
+      const transcript = await same(ports(), async (port) => {
+        const connection = await Connection.open(port)
+        try {
+          connection.send(`lru_crawler metadump ${classes}\r\n`)
+          return dumpLines(await connection.read((s) => (s.endsWith("END\r\n") ? s.length : undefined)))
+        } finally {
+          connection.close()
+        }
+      })
+      if (classes === "all") {
+        expect(transcript).toContain("key=md%3Ac%25d exp=-1 la=<t> cas=<n> fetch=no cls=1 size=72")
+        expect(transcript).not.toContain("md%3Agone")
+      }
+    }
+  })
+})
+
+suite("watch fetchers and mutations: effcached vs memcached 1.6.18", () => {
+  const eff = useServer(() => startEffcached())
+  const mem = useServer(() => startMemcached())
+  const ports = () => [eff.port, mem.port] as const
+
+  // Each command's lookups and stores, as memcached logs them (a set looks its key up first, incr and
+  // touch and delete only look it up, a failed add and a bad cas log the item they carried).
+  const workload = [
+    "set w:k 0 0 1\r\nx\r\n",
+    "get w:k w:nokey\r\n",
+    "gets w:k\r\n",
+    "add w:k 0 0 1\r\ny\r\n",
+    "append w:k 0 0 1\r\ny\r\n",
+    "prepend w:k 0 100 2\r\nzz\r\n",
+    "cas w:k 0 0 1 999\r\nz\r\n",
+    "cas w:none 0 0 1 1\r\nz\r\n",
+    "replace w:none 0 0 1\r\nz\r\n",
+    "set w:n 0 1000 1\r\n5\r\n",
+    "incr w:n 1\r\n",
+    "touch w:k 10\r\n",
+    "delete w:k\r\n",
+    "gat 10 w:k w:n\r\n",
+    "mg w:k v\r\n",
+    "ms w:k 2\r\nab\r\n",
+    "ms w:k 2 MA\r\ncd\r\n",
+    "ms w:k 2 C1\r\nef\r\n",
+    "md w:k\r\n",
+    "ma w:k\r\n",
+    `set w:big 0 0 2000000\r\n${"b".repeat(2_000_000)}\r\n`
+  ]
+
+  it("logs each command's lookups and stores in memcached's line format and order", async () => {
+    const scenario = (port: number) =>
+      watching(port, "fetchers mutations", async (watcher) => {
+        const client = await Connection.open(port)
+        try {
+          for (const request of workload) await client.request(request)
+          // The last command's lookup marks the end of the stream.
+          await client.request("get w:end\r\n")
+        } finally {
+          client.close()
+        }
+        let lines = ""
+        while (!lines.includes("key=w%3Aend ")) lines += await watcher.readLine()
+        expect(gids(lines), lines).toEqual([...gids(lines)].sort((a, b) => a - b))
+        // memcached prints its socket number as the class of a too-large store, and 0 as its socket.
+        return normaliseWatch(lines).replace(
+          /status=too_large cmd=set ttl=0 clsid=\d+/,
+          "status=too_large cmd=set ttl=0 clsid=<fd>"
+        )
+      })
+    const transcript = await same(ports(), scenario)
+    expect(transcript).toContain("type=item_store key=w%3Ak status=stored cmd=prepend ttl=0 clsid=1 cfd=<fd> size=4")
   })
 })
