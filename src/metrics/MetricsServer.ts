@@ -20,8 +20,10 @@ import { EFFCACHED_VERSION } from "../config/Version.js"
 import type { Result } from "../domain/Result.js"
 import { ListenError } from "../server/Listener.js"
 import { ServerCommands } from "../server/ServerCommands.js"
+import { Store, type StoreShape } from "../store/Store.js"
 import { CONTENT_TYPE, type Family, family, render } from "./Exposition.js"
 import { memcachedFamilies, type StatLines } from "./MemcachedFamilies.js"
+import { partitionFamilies } from "./PartitionFamilies.js"
 import * as RuntimeMonitor from "./RuntimeMonitor.js"
 
 /** The path Prometheus scrapes. */
@@ -29,9 +31,13 @@ export const METRICS_PATH = "/metrics"
 
 const entries = (result: Result): StatLines => (result._tag === "StatsReply" ? result.entries : [])
 
-/** Every family: the replies to `stats`, `stats settings`, `stats items` and `stats slabs`, and the runtime's. */
+/**
+ * Every family: the replies to `stats`, `stats settings`, `stats items` and `stats slabs`, the
+ * store's partitions, and the runtime's.
+ */
 export const scrape = (
   stats: (args: ReadonlyArray<string>) => Effect.Effect<Result>,
+  store: StoreShape,
   runtime: RuntimeMonitor.RuntimeMonitor
 ): Effect.Effect<Array<Family>> =>
   Effect.map(
@@ -47,6 +53,7 @@ export const scrape = (
         labels: { version: EFFCACHED_VERSION },
         value: 1
       }]),
+      ...(store.load === undefined ? [] : partitionFamilies(store.load())),
       ...runtime.families()
     ]
   )
@@ -54,16 +61,17 @@ export const scrape = (
 /** The HTTP app: `GET /metrics`, and 404 for anything else (the router's default). */
 const app = Effect.gen(function*() {
   const commands = yield* ServerCommands
+  const store = yield* Store
   const runtime = yield* RuntimeMonitor.make
   const metrics = Effect.map(
-    scrape(commands.stats, runtime),
+    scrape(commands.stats, store, runtime),
     (families) => HttpServerResponse.text(render(families), { contentType: CONTENT_TYPE })
   )
   return HttpRouter.empty.pipe(HttpRouter.get(METRICS_PATH, metrics))
 })
 
-/** What the endpoint reads: the server's statistics, as `stats` answers them, and its settings. */
-export type MetricsSources = ServerCommands | ServerConfig
+/** What the endpoint reads: the server's statistics, as `stats` answers them, its settings, the store's load. */
+export type MetricsSources = ServerCommands | ServerConfig | Store
 
 /**
  * Serves the metrics endpoint on the listen address and `--metrics-port` for the lifetime of the

@@ -15,10 +15,12 @@
  * @module
  */
 import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Mailbox from "effect/Mailbox"
+import * as Option from "effect/Option"
 import type { Retrieval } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Hit } from "../domain/Result.js"
@@ -77,9 +79,26 @@ export type Message =
   | Ask<"TrackSizes", void> & { readonly on: boolean }
   | Ask<"Scan", ScanSlice> & { readonly cursor: ScanCursor; readonly budget: number }
 
+/** How many buckets {@link PartitionLoad.drainSizes} has: drains of 1, 2-3, 4-7, ... messages, the last open-ended. */
+export const DRAIN_SIZE_BUCKETS = 12
+
+/** How busy a partition is: for the metrics endpoint, read without asking the actor. */
+export interface PartitionLoad {
+  /** Messages waiting in its mailbox now. */
+  readonly depth: number
+  /** Times it has taken its mailbox's contents. */
+  readonly drains: number
+  /** Messages it has served. */
+  readonly messages: number
+  /** Drains by size: bucket i counts drains of 2^i to 2^(i+1) - 1 messages. */
+  readonly drainSizes: ReadonlyArray<number>
+}
+
 /** A running partition: send it messages. */
 export interface Partition {
   readonly send: (message: Message) => void
+  /** Its load figures so far. */
+  readonly load: () => PartitionLoad
 }
 
 /**
@@ -116,9 +135,17 @@ export const make = (table: ItemTable, index: number, failure: Deferred.Deferred
       }
     }
 
-    const serve = (messages: Iterable<Message>) => {
+    // Counted once per drain, not per request.
+    let drains = 0
+    let served = 0
+    const drainSizes = new Array<number>(DRAIN_SIZE_BUCKETS).fill(0)
+
+    const serve = (messages: ReadonlyArray<Message>) => {
       // One clock read per mailbox drain: memcached's clock is coarser still (one tick a second).
       const now = Math.floor(clock.unsafeCurrentTimeMillis() / 1000)
+      drains++
+      served += messages.length
+      drainSizes[Math.min(31 - Math.clz32(messages.length), DRAIN_SIZE_BUCKETS - 1)]!++
       for (const message of messages) {
         // A partition must outlive any bug in a command, or its clients would wait forever.
         try {
@@ -139,7 +166,7 @@ export const make = (table: ItemTable, index: number, failure: Deferred.Deferred
     )
 
     yield* mailbox.takeAll.pipe(
-      Effect.flatMap(([messages]) => Effect.sync(() => serve(messages))),
+      Effect.flatMap(([messages]) => Effect.sync(() => serve(Chunk.toReadonlyArray(messages)))),
       Effect.zipRight(logFailures),
       Effect.forever,
       Effect.interruptible,
@@ -159,7 +186,13 @@ export const make = (table: ItemTable, index: number, failure: Deferred.Deferred
       send: (message: Message) => {
         // After the actor has stopped nothing reads the mailbox: answer at once instead of never.
         if (!mailbox.unsafeOffer(message) && stopped !== undefined) answerFailed(message, stopped)
-      }
+      },
+      load: () => ({
+        depth: Option.getOrElse(mailbox.unsafeSize(), () => 0),
+        drains,
+        messages: served,
+        drainSizes: drainSizes.slice()
+      })
     } satisfies Partition
   })
 

@@ -165,6 +165,16 @@ describe.runIf(hasPrometheusParser())("the metrics endpoint", () => {
     expect(total).toBe(4)
     expect(value("memcached_malloced_bytes")).toBe(Number(slabs.get("total_malloced")))
 
+    // The partitions: four by default, each with a mailbox and drains that served the workload.
+    expect(value("effcached_partitions")).toBe(4)
+    for (let p = 0; p < 4; p++) {
+      const partition = String(p)
+      expect(value("effcached_partition_mailbox_depth", { partition })).toBeGreaterThanOrEqual(0)
+      const drains = value("effcached_partition_batch_messages_count", { partition })!
+      expect(drains).toBeGreaterThan(0)
+      expect(value("effcached_partition_batch_messages_sum", { partition })).toBeGreaterThanOrEqual(drains)
+    }
+
     // Every family is typed, and the runtime's are there.
     expect(families.filter((f) => f.type === "untyped").map((f) => f.name)).toEqual([])
     expect(value("effcached_event_loop_delay_seconds_count")).toBeGreaterThan(0)
