@@ -40,13 +40,14 @@ export type AddOn<E = never> = Layer.Layer<never, E, AddOnServices>
 
 /**
  * The server (listener, idle timeout, sweeper, statistics) and `addOn`, around whatever Store and
- * settings are provided. It provides the Listener (the bound address) and the Lifecycle, whose
+ * settings are provided; the listener accepts connections once the add-on has started. It provides the Listener (the bound address) and the Lifecycle, whose
  * `shutdownRequested` completes when a client sends `shutdown` (with `-A`); closing the layer's scope
  * shuts the server down gracefully.
  */
 export const serveWith = <E>(addOn: AddOn<E>): Layer.Layer<Services, ListenError | E, Store | ServerConfig> =>
+  // The add-on starts first (a metrics port is bound before clients can connect) and stops last.
   Layer
-    .mergeAll(Listener.layer, IdleTimeout.layer, addOn)
+    .flatMap(addOn, () => Layer.merge(Listener.layer, IdleTimeout.layer))
     .pipe(
       Layer.provide(ServerCommands.layer),
       Layer.provide(Operator.layer),

@@ -3,12 +3,13 @@
  * with Prometheus's Python parser agrees with `stats`, `stats items` and `stats slabs`; other paths
  * are 404; without the flag the daemon listens on nothing but its cache port.
  */
+import { spawnSync } from "node:child_process"
 import { readdirSync, readFileSync, readlinkSync } from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
-import { runProgram } from "../support/processes.js"
+import { runProgram, systemPython } from "../support/processes.js"
 import { hasPrometheusParser, type ParsedFamily, parsePrometheus, sampleValue } from "../support/prometheus.js"
 import { freePort, startEffcached, useServer } from "../support/servers.js"
 import { Connection } from "../support/wire.js"
@@ -33,6 +34,20 @@ const listeningPorts = (pid: number): Array<number> => {
     }
   }
   return ports.sort((a, b) => a - b)
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
+
+/** deploy/prometheus/alerts.yml, as PyYAML reads it. */
+interface AlertFile {
+  readonly groups: ReadonlyArray<{
+    readonly rules: ReadonlyArray<{
+      readonly alert: string
+      readonly expr: string
+      readonly labels?: { readonly severity?: string }
+      readonly annotations?: { readonly summary?: string }
+    }>
+  }>
 }
 
 /** `stats <group>` lines, by name. */
@@ -182,6 +197,27 @@ describe.runIf(hasPrometheusParser())("the metrics endpoint", () => {
     expect(families.find((f) => f.name === "effcached_gc_duration_seconds")?.type).toBe("histogram")
   })
 
+  it("serves every metric the example alerts (deploy/prometheus/alerts.yml) use", async () => {
+    const read = spawnSync(systemPython, [
+      "-c",
+      "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
+      path.join(root, "deploy/prometheus/alerts.yml")
+    ], { encoding: "utf8" })
+    expect(read.status, read.stderr).toBe(0)
+    const rules = (JSON.parse(read.stdout) as AlertFile).groups.flatMap((group) => group.rules)
+    expect(rules.length).toBeGreaterThanOrEqual(10)
+    const families = parsePrometheus((await scrape(metricsPort)).text)
+    // The parser names a counter's family without _total and a histogram's without its suffixes.
+    const served = new Set(families.flatMap((f) => [f.name, `${f.name}_total`, `${f.name}_sum`, `${f.name}_count`]))
+    for (const rule of rules) {
+      expect(rule.labels?.severity, rule.alert).toBeDefined()
+      expect(rule.annotations?.summary, rule.alert).toBeDefined()
+      for (const [name] of rule.expr.matchAll(/\b(?:memcached|effcached|process)_[a-z_]+/g)) {
+        expect(served.has(name), `${rule.alert}: ${name}`).toBe(true)
+      }
+    }
+  })
+
   it("answers 404 for any other path, and the daemon listens on its two ports only", async () => {
     expect((await scrape(metricsPort, "/")).status).toBe(404)
     expect((await scrape(metricsPort, "/metrics/extra")).status).toBe(404)
@@ -205,7 +241,7 @@ describe("a metrics port that cannot be listened on", () => {
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve))
     const { port } = taken.address() as net.AddressInfo
     try {
-      const daemon = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../dist/main.js")
+      const daemon = path.join(root, "dist/main.js")
       const args = [daemon, "-p", String(await freePort()), "--metrics-port", String(port)]
       const outcome = await runProgram(process.execPath, args, { timeoutMs: 10_000 })
       expect(outcome.code, outcome.stderr).toBe(71)
