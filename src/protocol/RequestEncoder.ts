@@ -1,6 +1,6 @@
 /**
- * Encoding of typed requests as text-protocol bytes: the client side of the codec, used by tests
- * (every request must survive encode-then-decode) and by clients built on this package.
+ * Encoding of typed requests as text-protocol bytes: the client side of the codec. Today only tests
+ * use it (every request must survive encode-then-decode, and test clients speak through it).
  *
  * @module
  */

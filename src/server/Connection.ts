@@ -192,7 +192,11 @@ export const serveConnection = (connection: LiveConnection) =>
           if (prefixes.enabled) prefixes.record(batch)
           if (batch.trace !== undefined) tracer!.flush()
         }
-        while (!encodeBatch()) yield* flush()
+        while (!encodeBatch()) {
+          if (channel.gone) break
+          yield* flush()
+        }
+        if (channel.gone) break
         if (stop === Stop.Stats) {
           encodeReply(yield* commands.stats(statsArgs), out)
         } else if (stop === Stop.Run) {
@@ -208,7 +212,9 @@ export const serveConnection = (connection: LiveConnection) =>
         }
       } while (stop === Stop.Stats || stop === Stop.Run || stop === Stop.Stream || stop === Stop.BatchFull)
       yield* flush()
-      if (stop === Stop.Close) break
+      // A client that has gone gets nothing more done for it: the rest of its pipeline is dropped, as
+      // memcached drops it, instead of being executed for nobody.
+      if (stop === Stop.Close || channel.gone) break
     }
     if (shutdownRequested) {
       yield* Effect.logInfo("shutdown requested by a client")

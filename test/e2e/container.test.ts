@@ -219,6 +219,8 @@ describe.runIf(
     proxyPort = await freePort()
     let config = readFileSync(path.join(root, "deploy/twemproxy/nutcracker.yml"), "utf8")
       .replace(/listen: 0\.0\.0\.0:22121/, `listen: 127.0.0.1:${proxyPort}`)
+      // The test checks where keys go, not latency: a loaded test machine can take longer than 400 ms.
+      .replace(/timeout: 400\b/, "timeout: 10000")
     for (const [name, port] of ports) config = config.replace(`${name}:11211:`, `127.0.0.1:${port}:`)
     expect(config).not.toMatch(/cache-\d:11211/)
     proxy = await startNutcrackerConfig(config, proxyPort)
@@ -232,7 +234,8 @@ describe.runIf(
   it("spreads keys over the three instances through twemproxy, each key on one instance", async () => {
     const entries: Array<Entry> = Array.from({ length: 600 }, (_, i) => [`compose:${i}`, `v${i}`])
     const keys = entries.map(([key]) => key)
-    expect(new Set(await setAll(proxyPort, entries))).toEqual(new Set(["STORED"]))
+    const stored = await setAll(proxyPort, entries)
+    expect(new Set(stored), proxy?.stderr()).toEqual(new Set(["STORED"]))
     expect(await getAll(proxyPort, keys)).toEqual(new Map(entries))
     const held = await Promise.all([...ports.values()].map((port) => getAll(port, keys)))
     expect(held.reduce((n, m) => n + m.size, 0)).toBe(keys.length)
