@@ -228,6 +228,13 @@ const options: ReadonlyArray<Option> = [
     }
   },
   {
+    long: "metrics-port",
+    env: "EFFCACHED_METRICS_PORT",
+    arg: "<num>",
+    help: "serve Prometheus metrics at http://<listen address>:<num>/metrics (default: off)",
+    apply: (v, s) => (s.metricsPort = integer(v, 0, 65535, "a port number from 0 to 65535"))
+  },
+  {
     short: "o",
     long: "extended",
     arg: "<opt,...>",

@@ -57,6 +57,8 @@ export interface Settings {
   readonly tls: TlsSettings
   /** The `user:password` file of memcached's ASCII authentication (`-Y`); null when it is off. */
   readonly authFile: string | null
+  /** Port of the Prometheus metrics endpoint on the listen address (`--metrics-port`); null: off. */
+  readonly metricsPort: number | null
 }
 
 /** Log line formats: logfmt (`key=value`), Effect's pretty format, or one JSON object per line. */
@@ -82,7 +84,8 @@ export const defaults: Settings = {
   reqsPerEvent: 1024,
   listenBacklog: 1024,
   tls: tlsDefaults,
-  authFile: null
+  authFile: null,
+  metricsPort: null
 }
 
 /** The settings in effect. */

@@ -15,6 +15,9 @@ import { ServerConfig } from "../config/ServerConfig.js"
 import { isQuiet, type Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
+import type { StreamCommand, StreamIo } from "../operator/Stream.js"
+import { Watchers } from "../operator/Watchers.js"
+import { WatchTrace } from "../operator/WatchTrace.js"
 import { ReplyBuffer } from "../protocol/ReplyBuffer.js"
 import { encodeReply, encodeValues } from "../protocol/ReplyEncoder.js"
 import { type Batch, Store } from "../store/Store.js"
@@ -36,8 +39,9 @@ const BINARY_MAGIC = 0x80
 const enum Stop {
   InputDrained,
   BatchFull,
-  /** A command whose reply must see every request before it executed (`stats`, `refresh_certs`). */
-  Barrier,
+  Stats,
+  Run,
+  Stream,
   Close
 }
 
@@ -95,7 +99,9 @@ export const serveConnection = (connection: LiveConnection) =>
     const counters = yield* ServerStats
     const prefixes = yield* PrefixStats
     const commands = yield* ServerCommands
+    const watchers = yield* Watchers
     const authenticator = yield* Authenticator
+    let tracer: WatchTrace | undefined
     const clock = yield* Effect.clock
     const { channel, reader } = connection
     const out = new ReplyBuffer()
@@ -143,7 +149,17 @@ export const serveConnection = (connection: LiveConnection) =>
       requests.push(request)
       results.push(result)
     }
-    let barrier: Effect.Effect<Result> = Effect.succeed(Res.results.silent)
+    let statsArgs: ReadonlyArray<string> = []
+    // The operator command that stopped `ingest` (Stop.Run, Stop.Stream).
+    let operatorRun: Effect.Effect<Result> = Effect.succeed(Res.results.ok)
+    let stream: StreamCommand = () => Effect.succeed("continue")
+    const io: StreamIo = {
+      write: (bytes) => {
+        counters.bytesWritten += bytes.length
+        return channel.write([bytes])
+      },
+      read: channel.read
+    }
     const traced: Array<string> = []
     // Whether a command arrived since the idle clock was last reset; the clock is read once per batch.
     let sawCommand = false
@@ -176,11 +192,14 @@ export const serveConnection = (connection: LiveConnection) =>
               shutdownRequested = true
               return Stop.Close
             case "Stats":
-              barrier = commands.stats(action.args)
-              return Stop.Barrier
-            case "Barrier":
-              barrier = action.reply
-              return Stop.Barrier
+              statsArgs = action.args
+              return Stop.Stats
+            case "Run":
+              operatorRun = action.run
+              return Stop.Run
+            case "Stream":
+              stream = action.run
+              return Stop.Stream
           }
         } else {
           if (next._tag === "FlushAll") counters.cmdFlush++
@@ -217,22 +236,31 @@ export const serveConnection = (connection: LiveConnection) =>
         }
         if (traced.length > 0) yield* Effect.logTrace(traced.splice(0).join(" "))
         if (storeRequests > 0) {
+          // While someone watches the store's events, the batch carries a trace (one test per batch).
+          batch.trace = watchers.items ? (tracer ??= new WatchTrace(watchers, connection.id)) : undefined
           yield* store.execute(batch)
           if (prefixes.enabled) prefixes.record(batch)
+          if (batch.trace !== undefined) tracer!.flush()
         }
         while (!encodeBatch()) {
           if (channel.gone) break
           yield* flush()
         }
         if (channel.gone) break
-        if (stop === Stop.Barrier) {
-          encodeReply(yield* barrier, out)
+        if (stop === Stop.Stats) {
+          encodeReply(yield* commands.stats(statsArgs), out)
+        } else if (stop === Stop.Run) {
+          encodeReply(yield* operatorRun, out)
+        } else if (stop === Stop.Stream) {
+          // The command writes to the client itself, after the replies before it.
+          yield* flush()
+          if ((yield* stream(io)) === "close") stop = Stop.Close
         } else if (stop === Stop.BatchFull) {
           // A long pipeline goes out in pieces, and waits while the client is not reading.
           counters.connYields++
           yield* flush()
         }
-      } while (stop === Stop.Barrier || stop === Stop.BatchFull)
+      } while (stop === Stop.Stats || stop === Stop.Run || stop === Stop.Stream || stop === Stop.BatchFull)
       yield* flush()
       // A client that has gone gets nothing more done for it: the rest of its pipeline is dropped, as
       // memcached drops it, instead of being executed for nobody.

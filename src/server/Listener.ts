@@ -18,11 +18,12 @@ import type { Authenticator } from "../auth/Authenticator.js"
 import { parseListen } from "../config/ListenAddresses.js"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { EFFCACHED_VERSION } from "../config/Version.js"
+import { type CloseReason, Watchers } from "../operator/Watchers.js"
 import { TextReader } from "../protocol/TextReader.js"
 import type { Store } from "../store/Store.js"
 import { Tls } from "../tls/Tls.js"
 import { serveConnection } from "./Connection.js"
-import { ConnectionRegistry, type Registry } from "./ConnectionRegistry.js"
+import { ConnectionRegistry, type LiveConnection, type Registry } from "./ConnectionRegistry.js"
 import type { PrefixStats } from "./PrefixStats.js"
 import type { ServerCommands } from "./ServerCommands.js"
 import { type ServerCounters, ServerStats } from "./ServerStats.js"
@@ -78,7 +79,17 @@ const drain = (registry: Registry, connections: FiberSet.FiberSet<void>, graceMs
   })
 
 /** What a connection fiber needs. */
-type ConnectionServices = Store | ServerConfig | ServerStats | PrefixStats | ServerCommands | Authenticator
+type ConnectionServices = Store | ServerConfig | ServerStats | PrefixStats | ServerCommands | Watchers | Authenticator
+
+/** Why a connection closed, as `watch connevents` reports it. */
+const closeReason = (connection: LiveConnection, counters: ServerCounters): CloseReason =>
+  connection.kicked
+    ? "idle_timeout"
+    : connection.channel.error !== undefined
+    ? "error"
+    : counters.accepting
+    ? "normal"
+    : "shutdown"
 
 /**
  * How long a TLS handshake may take: the idle timeout when one is set (a handshaking connection is
@@ -102,6 +113,7 @@ const make = Effect.gen(function*() {
   const counters = yield* ServerStats
   const registry = yield* ConnectionRegistry
   const tlsService = yield* Tls
+  const watchers = yield* Watchers
   const clock = yield* Effect.clock
   const specs = parseListen(settings.host, settings.port, settings.tls.enabled)
   if (typeof specs === "string") {
@@ -140,12 +152,19 @@ const make = Effect.gen(function*() {
     const channel = new SocketChannel(socket)
     const reader = new TextReader({ maxItemSize: settings.maxItemSize })
     const connection = registry.add(socket, channel, reader, clock.unsafeCurrentTimeMillis())
+    // Taken now for `watch connevents`: a closed socket no longer knows its peer.
+    const peerAddress = socket.remoteAddress ?? ""
+    const peerPort = socket.remotePort ?? 0
+    if (watchers.connevents) watchers.connNew(peerAddress, peerPort, connection.id)
     connection.fiber = run(
       serveConnection(connection).pipe(
         Effect.ensuring(
           Effect.sync(() => {
             counters.currConnections--
             registry.remove(connection)
+            if (watchers.connevents) {
+              watchers.connClose(peerAddress, peerPort, closeReason(connection, counters), connection.id)
+            }
           })
         )
       )

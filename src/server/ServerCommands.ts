@@ -14,9 +14,15 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { PROTOCOL_VERSION } from "../config/Version.js"
+import type { OperatorRequest } from "../domain/OperatorRequest.js"
 import type { Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
+import { metadump } from "../operator/Metadump.js"
+import { Operator } from "../operator/Operator.js"
+import type { StreamCommand } from "../operator/Stream.js"
+import { Watchers } from "../operator/Watchers.js"
+import { watchSession } from "../operator/WatchSession.js"
 import { Store } from "../store/Store.js"
 import { Tls } from "../tls/Tls.js"
 import { ConnectionRegistry } from "./ConnectionRegistry.js"
@@ -25,11 +31,13 @@ import { PrefixStats } from "./PrefixStats.js"
 import { ServerStats } from "./ServerStats.js"
 import { statsCommand } from "./StatsCommand.js"
 
-/** The requests the server answers itself. */
-export type ServerRequest = Extract<
-  Request,
-  { readonly _tag: "Version" | "Verbosity" | "Quit" | "Shutdown" | "MetaNoop" | "Stats" | "RefreshCerts" }
->
+/** The requests the server answers itself: its own commands and the operator's. */
+export type ServerRequest =
+  | Extract<
+    Request,
+    { readonly _tag: "Version" | "Verbosity" | "Quit" | "Shutdown" | "MetaNoop" | "Stats" | "RefreshCerts" }
+  >
+  | OperatorRequest
 
 const serverTags: Record<ServerRequest["_tag"], true> = {
   Version: true,
@@ -38,7 +46,15 @@ const serverTags: Record<ServerRequest["_tag"], true> = {
   Shutdown: true,
   MetaNoop: true,
   Stats: true,
-  RefreshCerts: true
+  RefreshCerts: true,
+  LruCrawlerMetadump: true,
+  LruCrawlerCrawl: true,
+  LruCrawlerSwitch: true,
+  LruCrawlerTune: true,
+  SlabsAutomove: true,
+  SlabsReassign: true,
+  LruTune: true,
+  Watch: true
 }
 
 /** Whether the server answers `request` itself (a record lookup: this runs for every request). */
@@ -55,8 +71,10 @@ export type ServerAction =
   | { readonly _tag: "Shutdown" }
   /** Execute the requests before it, then answer {@link ServerCommandsShape.stats} with these arguments. */
   | { readonly _tag: "Stats"; readonly args: ReadonlyArray<string> }
-  /** Execute the requests before it, then answer what this effect gives (`refresh_certs`). */
-  | { readonly _tag: "Barrier"; readonly reply: Effect.Effect<Result> }
+  /** Execute the requests before it, then answer with what `run` gives (an operator command). */
+  | { readonly _tag: "Run"; readonly run: Effect.Effect<Result> }
+  /** Send the replies before it, then let `run` write to the connection (`watch`, `lru_crawler metadump`). */
+  | { readonly _tag: "Stream"; readonly run: StreamCommand }
 
 /** What the server's own commands offer a connection. */
 export interface ServerCommandsShape {
@@ -88,12 +106,14 @@ export class ServerCommands extends Context.Tag("effcached/ServerCommands")<Serv
   static readonly layer: Layer.Layer<
     ServerCommands,
     never,
-    Store | ServerConfig | ServerStats | ConnectionRegistry | PrefixStats | Lifecycle | Tls
+    Store | ServerConfig | ServerStats | ConnectionRegistry | PrefixStats | Lifecycle | Operator | Watchers | Tls
   > = Layer.effect(
     ServerCommands,
     Effect.gen(function*() {
       const settings = yield* ServerConfig
       const lifecycle = yield* Lifecycle
+      const operator = yield* Operator
+      const watchers = yield* Watchers
       const tls = yield* Tls
       const sources = {
         tls,
@@ -101,7 +121,8 @@ export class ServerCommands extends Context.Tag("effcached/ServerCommands")<Serv
         settings,
         counters: yield* ServerStats,
         registry: yield* ConnectionRegistry,
-        prefixes: yield* PrefixStats
+        prefixes: yield* PrefixStats,
+        operator: operator.settings
       }
       // memcached's refresh_certs: OK (silenced by noreply), or the error line (never silenced).
       const refreshCerts = (noreply: boolean): Effect.Effect<Result> =>
@@ -131,7 +152,17 @@ export class ServerCommands extends Context.Tag("effcached/ServerCommands")<Serv
           case "Stats":
             return { _tag: "Stats", args: request.args }
           case "RefreshCerts":
-            return { _tag: "Barrier", reply: refreshCerts(request.noreply) }
+            return { _tag: "Run", run: refreshCerts(request.noreply) }
+          case "Watch":
+            return { _tag: "Stream", run: watchSession(watchers, request.streams) }
+          case "LruCrawlerMetadump": {
+            const refused = operator.refuse(request)
+            return refused !== undefined
+              ? reply(refused)
+              : { _tag: "Stream", run: metadump(sources.store, request.classes) }
+          }
+          default:
+            return operator.answer(request)
         }
       }
       return {

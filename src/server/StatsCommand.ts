@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import type { Settings } from "../config/ServerConfig.js"
 import * as Res from "../domain/Result.js"
 import type { DumpedItem, Result } from "../domain/Result.js"
+import type { OperatorSettings } from "../operator/Operator.js"
 import { parseU32 } from "../protocol/Numbers.js"
 import { cacheDumpLineLength } from "../protocol/ReplyEncoder.js"
 import type { StoreShape } from "../store/Store.js"
@@ -30,6 +31,7 @@ export interface StatsSources {
   readonly prefixes: PrefixTable
   /** With `-Z`: when the certificates in use were loaded (`time_since_server_cert_refresh`). */
   readonly tls?: Pick<TlsShape, "loadedAt">
+  readonly operator: OperatorSettings
 }
 
 const detailUsage = Res.ClientError.make({ message: "usage: stats detail on|off|dump" })
@@ -92,7 +94,7 @@ const cachedump = (store: StoreShape, args: ReadonlyArray<string>): Effect.Effec
 
 /** Answers `stats <args>`. */
 export const statsCommand = (args: ReadonlyArray<string>, sources: StatsSources): Effect.Effect<Result> => {
-  const { counters, prefixes, registry, settings, store, tls } = sources
+  const { counters, operator, prefixes, registry, settings, store, tls } = sources
   switch (args[0]) {
     case undefined:
       return Effect.zipWith(
@@ -117,7 +119,9 @@ export const statsCommand = (args: ReadonlyArray<string>, sources: StatsSources)
       return Effect.map(
         store.stats,
         (storeStats) =>
-          Res.StatsReply.make({ entries: settingsStats(settings, port, prefixes.enabled, storeStats.limit_maxbytes) })
+          Res.StatsReply.make({
+            entries: settingsStats(settings, port, prefixes.enabled, storeStats.limit_maxbytes, operator)
+          })
       )
     }
     case "conns":

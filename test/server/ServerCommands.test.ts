@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { ServerConfig } from "../../src/config/ServerConfig.js"
+import { Operator } from "../../src/operator/Operator.js"
+import { Watchers } from "../../src/operator/Watchers.js"
 import { ConnectionRegistry } from "../../src/server/ConnectionRegistry.js"
 import { Lifecycle } from "../../src/server/Lifecycle.js"
 import { PrefixStats } from "../../src/server/PrefixStats.js"
@@ -17,14 +19,14 @@ const brokenStore = Layer.succeed(Store, {
 
 const commands = (enableShutdown: boolean) =>
   ServerCommands.layer.pipe(
-    Layer.provide(Lifecycle.layer),
-    Layer.provide(Tls.layer),
+    Layer.provide(Layer.mergeAll(Lifecycle.layer, Operator.layer, Tls.layer)),
     Layer.provide(Layer.mergeAll(
       brokenStore,
       ServerConfig.layer({ enableShutdown }),
       ServerStats.layer,
       ConnectionRegistry.layer,
-      PrefixStats.layer
+      PrefixStats.layer,
+      Watchers.layer
     ))
   )
 
@@ -68,9 +70,9 @@ describe("ServerCommands", () => {
       const { answer } = yield* ServerCommands
       for (const noreply of [false, true]) {
         const action = answer({ _tag: "RefreshCerts", noreply })
-        expect(action._tag).toBe("Barrier")
-        if (action._tag === "Barrier") {
-          expect(yield* action.reply).toEqual({ _tag: "Line", line: "Error TLS not enabled" })
+        expect(action._tag).toBe("Run")
+        if (action._tag === "Run") {
+          expect(yield* action.run).toEqual({ _tag: "Line", line: "Error TLS not enabled" })
         }
       }
     }).pipe(Effect.provide(commands(false))))

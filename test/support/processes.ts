@@ -14,7 +14,10 @@ export interface Outcome {
   readonly stderr: string
 }
 
-/** Runs a program to completion (killed after `timeoutMs`), collecting stdout and stderr as text. */
+/**
+ * Runs a program to completion (killed after `timeoutMs`), collecting stdout and stderr as text;
+ * `env` replaces the environment it inherits.
+ */
 export const runProgram = (
   command: string,
   args: ReadonlyArray<string>,
