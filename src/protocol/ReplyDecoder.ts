@@ -274,8 +274,8 @@ export class ReplyDecoder {
     if (status === "more") return undefined
     if (status === "bad-chunk") throw new MalformedReply("a data block not ended by CRLF")
     if (framer.blockOwned) return framer.block
-    // A copy: a small value must not pin a whole socket read.
-    const value = Buffer.allocUnsafeSlow(length)
+    // A copy: a small value must not pin a whole socket read (it comes from Node's shared pool).
+    const value = Buffer.allocUnsafe(length)
     framer.block.copy(value)
     return value
   }
