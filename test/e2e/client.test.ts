@@ -5,26 +5,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Option } from "effect"
 import { MemcachedClient } from "../../src/client/index.js"
-import { clientLayer, recordingTracer, text, utf8 } from "../support/client.js"
-import {
-  memcachedPath,
-  requireTool,
-  type RunningServer,
-  startEffcached,
-  startMemcached,
-  useServer
-} from "../support/servers.js"
-
-const servers: ReadonlyArray<readonly [string, () => Promise<RunningServer>, boolean]> = [
-  ["effcached", () => startEffcached(["-m", "64"]), true],
-  ["memcached 1.6", () => startMemcached(["-m", "64"]), requireTool("memcached", memcachedPath !== undefined)]
-]
+import { bothServers, clientLayer, recordingTracer, text, utf8 } from "../support/client.js"
+import { type RunningServer, useServer } from "../support/servers.js"
 
 /** Runs a client program against `server`, with a fresh client. */
 const withClient = <A, E>(server: RunningServer, program: Effect.Effect<A, E, MemcachedClient>) =>
   Effect.provide(program, clientLayer([server.port]))
 
-describe.each(servers)("the client against %s", (_name, start, available) => {
+describe.each(bothServers())("the client against %s", (_name, start, available) => {
   if (!available) return
   const server = useServer(start)
   const run = <A, E>(program: Effect.Effect<A, E, MemcachedClient>) => withClient(server, program)

@@ -7,6 +7,23 @@ import { Effect, Layer, Option, Tracer } from "effect"
 import { type ClientOptions, type Hit, MemcachedClient } from "../../src/client/index.js"
 import * as Effcached from "../../src/server/Effcached.js"
 import { ListenAddress } from "../../src/server/Listener.js"
+import { memcachedPath, requireTool, type RunningServer, startEffcached, startMemcached } from "./servers.js"
+
+/**
+ * The servers a client suite runs against, for `describe.each`: effcached (the daemon) and a real
+ * memcached 1.6 (skipped, with a message, when it is not installed; required under CI=true).
+ */
+export const bothServers = (): ReadonlyArray<readonly [string, () => Promise<RunningServer>, boolean]> => [
+  ["effcached", () => startEffcached(), true],
+  ["memcached 1.6", () => startMemcached(), requireTool("memcached", memcachedPath !== undefined)]
+]
+
+/** Lets socket I/O happen for a moment (the servers are real even when the client's clock is TestClock). */
+export const ioTurn = Effect.async<void>((resume) => void setTimeout(() => resume(Effect.void), 5))
+
+/** Polls `check` between I/O turns until it holds. */
+export const eventually = <E>(check: Effect.Effect<boolean, E>): Effect.Effect<void, E> =>
+  Effect.flatMap(check, (done) => (done ? Effect.void : Effect.zipRight(ioTurn, eventually(check))))
 
 /** The client for servers on these local ports. */
 export const clientLayer = (

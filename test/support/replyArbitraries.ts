@@ -179,7 +179,9 @@ const own = (request: Request): fc.Arbitrary<Result> => {
     case "CacheMemlimit":
       return fc.oneof(
         fc.constant(Res.results.ok),
-        fc.constantFrom("too_small" as const, "megabytes_not_bytes" as const).map((reason) => Res.MemlimitRejected.make({ reason }))
+        fc.constantFrom("too_small" as const, "megabytes_not_bytes" as const).map((reason) =>
+          Res.MemlimitRejected.make({ reason })
+        )
       )
     case "Version":
       return text().map((version) => Res.VersionReply.make({ version }))
