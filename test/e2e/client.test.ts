@@ -217,7 +217,7 @@ describe.each(bothServers())("the client against %s", (_name, start, available) 
       expect(names).toEqual(expect.arrayContaining(["memcache.set", "memcache.get"]))
       const get = spans.find((span) => span.name === "memcache.get")!
       expect(get.kind).toBe("client")
-      expect(get.ended).toBe(true)
+      expect(get.status._tag).toBe("Ended")
       expect(Object.fromEntries(get.attributes)).toMatchObject({
         "db.system.name": "memcached",
         "db.operation.name": "get",

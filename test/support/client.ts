@@ -3,7 +3,7 @@
  * own process (so the client and the server share TestClock), a tracer that records spans, and
  * helpers to read values as text.
  */
-import { Effect, Layer, Option, Tracer } from "effect"
+import { Context, DefaultServices, Effect, Layer, Option, Tracer } from "effect"
 import { type ClientOptions, type Hit, MemcachedClient } from "../../src/client/index.js"
 import * as Effcached from "../../src/server/Effcached.js"
 import { ListenAddress } from "../../src/server/Listener.js"
@@ -49,42 +49,22 @@ export const text = (hit: Option.Option<Hit>): string | undefined =>
 export const utf8 = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8")
 
-/** A span as recorded by {@link recordingTracer}. */
-export interface RecordedSpan {
-  readonly name: string
-  readonly kind: Tracer.SpanKind
-  readonly attributes: ReadonlyMap<string, unknown>
-  readonly ended: boolean
-}
+/** Effect's built-in tracer (which keeps spans in memory only). */
+const builtIn = Context.get(DefaultServices.liveServices, Tracer.Tracer)
 
-/** A tracer that records every span it makes (and so, unlike Effect's built-in one, "exports" them). */
-export const recordingTracer = (): { readonly tracer: Tracer.Tracer; readonly spans: Array<RecordedSpan> } => {
-  const spans: Array<RecordedSpan> = []
+/**
+ * A tracer that records every span it makes: Effect's built-in spans, handed out by a tracer that is
+ * not the built-in one (so, for the client, a tracer that "exports" them).
+ */
+export const recordingTracer = (): { readonly tracer: Tracer.Tracer; readonly spans: Array<Tracer.Span> } => {
+  const spans: Array<Tracer.Span> = []
   const tracer = Tracer.make({
-    span: (name, parent, context, links, startTime, kind) => {
-      const attributes = new Map<string, unknown>()
-      const record = { name, kind, attributes, ended: false }
-      spans.push(record)
-      const span: Tracer.Span = {
-        _tag: "Span",
-        name,
-        spanId: `span-${spans.length}`,
-        traceId: "trace",
-        parent,
-        context,
-        status: { _tag: "Started", startTime },
-        attributes,
-        links,
-        sampled: true,
-        kind,
-        end: () => void (record.ended = true),
-        attribute: (key, value) => void attributes.set(key, value),
-        event: () => {},
-        addLinks: () => {}
-      }
+    span: (name, parent, context, links, startTime, kind, options) => {
+      const span = builtIn.span(name, parent, context, links, startTime, kind, options)
+      spans.push(span)
       return span
     },
-    context: (f) => f()
+    context: builtIn.context
   })
   return { tracer, spans }
 }
