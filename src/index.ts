@@ -4,10 +4,10 @@
  * `effcached/client`.
  *
  * ```ts
- * import { Effcached, ListenAddress } from "effcached"
+ * import { Effcached, Listener } from "effcached"
  * const program = Effect.gen(function*() {
- *   const { port } = yield* ListenAddress
- *   // ... the cache listens on 127.0.0.1:port until the scope closes
+ *   const { address } = yield* Listener
+ *   // ... the cache listens on 127.0.0.1:address.port until the scope closes
  * })
  * program.pipe(Effect.provide(Effcached.layer({ port: 0, memoryLimit: 64 * 1024 * 1024 })), Effect.scoped)
  * ```
@@ -21,9 +21,9 @@ export type { MetaReply } from "./domain/MetaResult.js"
 export type { Request } from "./domain/Request.js"
 export type { Hit, Result } from "./domain/Result.js"
 export * as Effcached from "./server/Effcached.js"
-export * as EventLoopScheduler from "./server/EventLoopScheduler.js"
+export { EventLoopScheduler, scheduler as eventLoopScheduler } from "./server/EventLoopScheduler.js"
 export { Lifecycle, type LifecycleShape } from "./server/Lifecycle.js"
-export { ListenAddress, ListenError } from "./server/Listener.js"
-export * as Logging from "./server/Logging.js"
-export * as PartitionedStore from "./store/PartitionedStore.js"
-export { Store, type StoreShape } from "./store/Store.js"
+export { Listener, ListenError } from "./server/Listener.js"
+export { LogFileError, Logging, type LoggingOptions } from "./server/Logging.js"
+export { PartitionedStore } from "./store/PartitionedStore.js"
+export { type Batch, Store, StoreFailure, type StoreShape } from "./store/Store.js"

@@ -15,10 +15,13 @@ import { EFFCACHED_VERSION, PROTOCOL_VERSION } from "./config/Version.js"
 import * as Effcached from "./server/Effcached.js"
 import * as EventLoopScheduler from "./server/EventLoopScheduler.js"
 import { Lifecycle } from "./server/Lifecycle.js"
-import * as Logging from "./server/Logging.js"
+import { Logging } from "./server/Logging.js"
 
 /** sysexits' EX_USAGE: the command line was wrong. */
 const EX_USAGE = 64
+
+/** sysexits' EX_SOFTWARE: an internal error the server cannot go on after (a store partition stopped). */
+const EX_SOFTWARE = 70
 
 /** sysexits' EX_OSERR: the port cannot be listened on (memcached's exit status for it too). */
 const EX_OSERR = 71
@@ -26,7 +29,7 @@ const EX_OSERR = 71
 /** sysexits' EX_CANTCREAT: the log file cannot be opened. */
 const EX_CANTCREAT = 73
 
-/** Serves until a client asks to shut down, or the fiber is interrupted by a signal. */
+/** Serves until a client asks to shut down, the store fails, or the fiber is interrupted by a signal. */
 const serveUntilShutdown = Effect.flatMap(Lifecycle, (lifecycle) => lifecycle.shutdownRequested).pipe(
   Effect.onInterrupt(() => Effect.logInfo("signal received: shutting down")),
   Effect.zipRight(Effect.logInfo("shutting down"))
@@ -60,6 +63,13 @@ switch (command._tag) {
           Effect.logFatal(e.message),
           Effect.sync(() => {
             process.exitCode = EX_OSERR
+          })
+        )),
+      Effect.catchTag("StoreFailure", (e) =>
+        Effect.zipRight(
+          Effect.logFatal(e.message),
+          Effect.sync(() => {
+            process.exitCode = EX_SOFTWARE
           })
         )),
       Effect.tapErrorCause((cause) =>

@@ -127,7 +127,7 @@ describe.runIf(pty)("effcached-cli in a terminal", () => {
       { send: "help mg\r", expect: "mg KEY \\[FLAG\\.\\.\\.\\]" },
       { send: "\u0004" }
     ], { HOME: home })
-    expect(first.ok, first.transcript).toBe(true)
+    expect(first.ok, `step ${first.failed_step} failed; the terminal showed:\n${first.transcript}`).toBe(true)
     expect(first.exit, first.transcript).toBe(0)
     const history = readFileSync(path.join(home, ".effcached_cli_history"), "utf8").trim().split("\n")
     expect(history).toEqual(["set tty \"typed value\"", "get tty", "stats items", "help mg"])
@@ -138,7 +138,7 @@ describe.runIf(pty)("effcached-cli in a terminal", () => {
       { send: "\r", expect: "typed value" },
       { send: "\u0004" }
     ], { HOME: home })
-    expect(second.ok, second.transcript).toBe(true)
+    expect(second.ok, `step ${second.failed_step} failed; the terminal showed:\n${second.transcript}`).toBe(true)
     expect(second.exit).toBe(0)
   }, 60_000)
 
@@ -149,7 +149,7 @@ describe.runIf(pty)("effcached-cli in a terminal", () => {
       { send: "version\r", expect: "VERSION" },
       { send: "quit\r" }
     ], { HOME: home })
-    expect(session.ok, session.transcript).toBe(true)
+    expect(session.ok, `step ${session.failed_step} failed; the terminal showed:\n${session.transcript}`).toBe(true)
     expect(session.transcript).not.toContain("NOT_FOUND")
     expect(session.exit).toBe(0)
   }, 60_000)

@@ -17,7 +17,7 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm"
 
 const script = `
 import { Effect, Option } from "effect"
-import { Effcached, ListenAddress } from "effcached"
+import { Effcached, Listener } from "effcached"
 import { MemcachedClient, type Hit } from "effcached/client"
 
 const text = (hit: Option.Option<Hit>): string =>
@@ -33,7 +33,7 @@ const useClient = (port: number) =>
 const program = Effect.gen(function*() {
   const daemon = yield* useClient(Number(process.env.PORT))
   // The server's Layers, embedded in this process.
-  const embedded = yield* Effect.flatMap(ListenAddress, ({ port }) => useClient(port)).pipe(
+  const embedded = yield* Effect.flatMap(Listener, ({ address }) => useClient(address.port)).pipe(
     Effect.provide(Effcached.layer({ port: 0 }))
   )
   console.log(\`daemon: \${daemon}; embedded: \${embedded}\`)

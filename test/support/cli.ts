@@ -71,5 +71,6 @@ export const ptySession = (
       if (code !== 0) return reject(new Error(`pty_session.py exited with ${code}: ${stderr}`))
       resolve(JSON.parse(stdout) as PtyResult)
     })
-    driver.stdin.end(JSON.stringify({ argv: [process.execPath, cliPath, ...args], env, timeout: 15, steps }))
+    // Steps wait up to 20 s: on a loaded machine the client alone can take seconds to start.
+    driver.stdin.end(JSON.stringify({ argv: [process.execPath, cliPath, ...args], env, timeout: 20, steps }))
   })

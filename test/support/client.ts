@@ -6,7 +6,7 @@
 import { Context, DefaultServices, Effect, Layer, Option, Tracer } from "effect"
 import { type ClientOptions, type Hit, MemcachedClient } from "../../src/client/index.js"
 import * as Effcached from "../../src/server/Effcached.js"
-import { ListenAddress } from "../../src/server/Listener.js"
+import { Listener } from "../../src/server/Listener.js"
 import { memcachedPath, requireTool, type RunningServer, startEffcached, startMemcached } from "./servers.js"
 
 /**
@@ -36,8 +36,8 @@ export const clientLayer = (
  * effcached in this process on a free port, with the client connected to it: both run on the test's
  * Clock, so TestClock drives expiry on the server and timeouts in the client alike.
  */
-export const inProcess = (options: Omit<ClientOptions, "servers"> = {}): Layer.Layer<MemcachedClient | ListenAddress> =>
-  Layer.unwrapEffect(Effect.map(ListenAddress, ({ port }) => clientLayer([port], options))).pipe(
+export const inProcess = (options: Omit<ClientOptions, "servers"> = {}): Layer.Layer<MemcachedClient | Listener> =>
+  Layer.unwrapEffect(Effect.map(Listener, ({ address }) => clientLayer([address.port], options))).pipe(
     Layer.provideMerge(Layer.orDie(Effcached.layer({ port: 0 })))
   )
 
