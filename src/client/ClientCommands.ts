@@ -13,6 +13,7 @@ import type * as Scope from "effect/Scope"
 import type { Request } from "../domain/Request.js"
 import type { Hit, Result } from "../domain/Result.js"
 import { Cluster } from "./Cluster.js"
+import type { ReplyHandler } from "./Connection.js"
 import { ClientError, type MemcachedError, ProtocolError } from "./Errors.js"
 import { Executor, replyFailure, type ServerResult } from "./Executor.js"
 import type { ClientOptions, MemcachedClientShape, StatsResult, StoreOptions } from "./MemcachedClient.js"
@@ -26,10 +27,10 @@ type Tagged<T extends Result["_tag"]> = Extract<Result, { readonly _tag: T }>
 /** The result if its tag is one of `tags`, else a ProtocolError. */
 const narrow =
   <T extends Result["_tag"]>(command: string, ...tags: ReadonlyArray<T>) =>
-  (result: Result): Effect.Effect<Tagged<T>, ProtocolError> =>
+  (result: Result, server: string): Effect.Effect<Tagged<T>, ProtocolError> =>
     (tags as ReadonlyArray<string>).includes(result._tag)
       ? Effect.succeed(result as Tagged<T>)
-      : Effect.fail(new ProtocolError({ server: "", reason: `${command} answered ${result._tag}` }))
+      : Effect.fail(new ProtocolError({ server, reason: `${command} answered ${result._tag}` }))
 
 const millis = (input: Duration.DurationInput | undefined, fallback: number): number =>
   input === undefined ? fallback : Duration.toMillis(Duration.decode(input))
@@ -83,8 +84,7 @@ export const makeClient = (options: ClientOptions): Effect.Effect<MemcachedClien
 
 const commands = (executor: Executor): MemcachedClientShape => {
   const cluster = executor.cluster
-  const run = <A, E>(request: Request, onResult: (result: Result) => Effect.Effect<A, E>) =>
-    executor.run(request, onResult)
+  const run = <A, E>(request: Request, onResult: ReplyHandler<A, E>) => executor.run(request, onResult)
   /** Checks a key (at once: it is pure), then builds and runs a request with it. */
   const withKey = <A, E>(
     key: string,
@@ -94,10 +94,11 @@ const commands = (executor: Executor): MemcachedClientShape => {
     return typeof wire === "string" ? use(wire) : Effect.fail(wire)
   }
 
-  const firstHit = (tag: string) => (result: Result): Effect.Effect<Option.Option<Hit>, ProtocolError> =>
-    result._tag === "Values"
-      ? Effect.succeed(Option.fromNullable<Hit>(result.hits[0]))
-      : Effect.as(narrow(tag, "Values")(result), Option.none<Hit>())
+  const firstHit =
+    (tag: string) => (result: Result, server: string): Effect.Effect<Option.Option<Hit>, ProtocolError> =>
+      result._tag === "Values"
+        ? Effect.succeed(Option.fromNullable<Hit>(result.hits[0]))
+        : Effect.as(narrow(tag, "Values")(result, server), Option.none<Hit>())
   const firstGet = firstHit("Get")
   const firstGets = firstHit("Gets")
 
@@ -117,8 +118,8 @@ const commands = (executor: Executor): MemcachedClientShape => {
         if (typeof wire !== "string") return Effect.fail(wire)
         wires.push(wire)
       }
-      return run({ _tag: tag, keys: wires as [string, ...Array<string>] }, (result) =>
-        Effect.map(narrow(tag, "Values")(result), (values) => {
+      return run({ _tag: tag, keys: wires as [string, ...Array<string>] }, (result, server) =>
+        Effect.map(narrow(tag, "Values")(result, server), (values) => {
           const byWire = new Map(values.hits.map((hit) => [hit.key, hit]))
           const found = new Map<string, Hit>()
           users.forEach((user, i) => {
@@ -133,7 +134,7 @@ const commands = (executor: Executor): MemcachedClientShape => {
 
   type StorageTag = "Set" | "Add" | "Replace" | "Append" | "Prepend"
   const storage =
-    <A>(tag: StorageTag, answers: (result: Result) => Effect.Effect<A, ProtocolError>) =>
+    <A>(tag: StorageTag, answers: ReplyHandler<A, ProtocolError>) =>
     (key: string, value: Req.ValueInput, options?: StoreOptions) =>
       withKey(key, (wire) => {
         const flags = Req.checkFlags(options?.flags)
@@ -157,21 +158,20 @@ const commands = (executor: Executor): MemcachedClientShape => {
       ))
 
   /** A keyless request on every server; each server's result. */
-  const everywhere = <A>(request: Request, onResult: (result: Result) => Effect.Effect<A, ProtocolError>) =>
+  const everywhere = <A>(request: Request, onResult: ReplyHandler<A, ProtocolError>) =>
     Effect.flatMap(
       executor.broadcast(request),
       (results) =>
         Effect.forEach(results, ({ result, server }) =>
           Effect.map(
-            Effect.flatMap(expectNoError(server.label, result), onResult),
+            Effect.flatMap(expectNoError(server.label, result), (checked) => onResult(checked, server.label)),
             (value): ServerResult<A> => ({ server, result: value })
           ))
     )
 
-  const meta = <A, E>(build: Effect.Effect<A, E>, send: (request: A) => Effect.Effect<Result, MemcachedError>) =>
-    Effect.flatMap(Effect.flatMap(build, send), narrow("meta", "MetaReply"))
-
-  const runRaw = (request: Request) => run(request, Effect.succeed)
+  const asMetaReply = narrow("meta", "MetaReply")
+  const runMeta = (request: Request) => executor.run(request, asMetaReply)
+  const meta = <R extends Request, E>(build: Effect.Effect<R, E>) => Effect.flatMap(build, runMeta)
 
   return {
     servers: cluster.pools.map((pool) => pool.address),
@@ -224,19 +224,20 @@ const commands = (executor: Executor): MemcachedClientShape => {
       ),
     version: everywhere(
       { _tag: "Version" },
-      (result) => Effect.map(narrow("version", "VersionReply")(result), (reply) => reply.version)
+      (result, server) => Effect.map(narrow("version", "VersionReply")(result, server), (reply) => reply.version)
     ),
     stats: (...args) =>
       everywhere(
         { _tag: "Stats", args },
-        narrow("stats", "StatsReply", "PrefixDump", "CacheDump", "StatsReset", "Ok") as (
-          result: Result
-        ) => Effect.Effect<StatsResult, ProtocolError>
+        narrow("stats", "StatsReply", "PrefixDump", "CacheDump", "StatsReset", "Ok") as ReplyHandler<
+          StatsResult,
+          ProtocolError
+        >
       ),
-    mg: (key, options) => meta(Req.metaGet(key, options), runRaw),
-    ms: (key, value, options) => meta(Req.metaSet(key, Req.toBytes(value), options), runRaw),
-    md: (key, options) => meta(Req.metaDelete(key, options), runRaw),
-    ma: (key, options) => meta(Req.metaArithmetic(key, options), runRaw),
+    mg: (key, options) => meta(Req.metaGet(key, options)),
+    ms: (key, value, options) => meta(Req.metaSet(key, Req.toBytes(value), options)),
+    md: (key, options) => meta(Req.metaDelete(key, options)),
+    ma: (key, options) => meta(Req.metaArithmetic(key, options)),
     mn: Effect.asVoid(everywhere({ _tag: "MetaNoop" }, narrow("mn", "MetaNoopReply"))),
     me: (key, options) =>
       Effect.flatMap(
@@ -247,7 +248,7 @@ const commands = (executor: Executor): MemcachedClientShape => {
             narrow("me", "MetaDebugReply", "MetaDebugMiss")
           )
       ),
-    getOrCompute: (key, compute, options) => getOrCompute(runRaw, key, compute, options),
+    getOrCompute: (key, compute, options) => getOrCompute(runMeta, key, compute, options),
     execute: (request) => executor.execute(request),
     broadcast: (request) => executor.broadcast(request)
   }

@@ -31,8 +31,11 @@ export type ConnectionFailure = ConnectionLost | ProtocolError | Timeout
 
 type Resume = (effect: Effect.Effect<unknown, unknown>) => void
 
-/** What a request's fiber resumes with, given the reply (so no step follows the resumption). */
-export type ReplyHandler<A, E> = (result: Result) => Effect.Effect<A, E>
+/**
+ * What a request's fiber resumes with, given the reply and the server (`host:port`) that sent it, so
+ * no step follows the resumption.
+ */
+export type ReplyHandler<A, E> = (result: Result, server: string) => Effect.Effect<A, E>
 
 /** A request waiting to be written, or written and waiting for its reply. */
 interface Waiter {
@@ -180,7 +183,7 @@ export class Connection {
       const resume = waiter.resume
       if (resume !== undefined) {
         waiter.resume = undefined
-        resume(waiter.handle(decoded))
+        resume(waiter.handle(decoded, this.options.address.label))
       }
     }
     if (decoder.buffered > 0) {
@@ -200,7 +203,7 @@ export class Connection {
     const ended = head === undefined ? undefined : ReplyDecoder.atEnd(head.request)
     if (ended !== undefined && !this.decoder.midReply) {
       this.inflight.shift()
-      head!.resume?.(head!.handle(ended))
+      head!.resume?.(head!.handle(ended, this.options.address.label))
     }
     for (const fifo of [this.inflight, this.queued]) {
       for (let waiter = fifo.shift(); waiter !== undefined; waiter = fifo.shift()) {

@@ -116,10 +116,10 @@ export class Executor {
   ): Effect.Effect<A, E | MemcachedError> {
     return Effect.suspend((): Effect.Effect<A, E | MemcachedError> => {
       if ("keys" in request && request.keys.length > 1 && this.cluster.pools.length > 1) {
-        const server = this.cluster.pools.map((pool) => pool.address.label).join(",")
-        const handle = handler(server, onResult, failOnErrorReply)
+        const servers = this.cluster.pools.map((pool) => pool.address.label).join(",")
+        const handle = handler(onResult, failOnErrorReply)
         return this.traced(
-          Effect.flatMap(this.retrieve(request), handle),
+          Effect.flatMap(this.retrieve(request), (result) => handle(result, servers)),
           commandName(request),
           undefined,
           request.keys.length
@@ -136,7 +136,7 @@ export class Executor {
       }
       const pool = this.cluster.poolFor(key ?? "")
       if (pool instanceof ServerUnavailable) return Effect.fail(pool)
-      return this.sendTo(pool, request, handler(pool.address.label, onResult, failOnErrorReply))
+      return this.sendTo(pool, request, handler(onResult, failOnErrorReply))
     })
   }
 
@@ -188,16 +188,15 @@ export class Executor {
   }
 }
 
-/** Continues with `onResult`, or fails on an error reply from `server` when asked to. */
+/** Continues with `onResult`, or fails on an error reply when asked to. */
 const handler = <A, E>(
-  server: string,
   onResult: ReplyHandler<A, E>,
   failOnErrorReply: boolean
 ): ReplyHandler<A, E | ServerError | ClientError> =>
   failOnErrorReply
-    ? (result) => {
+    ? (result, server) => {
       const failure = replyFailure(server, result)
-      return failure === undefined ? onResult(result) : Effect.fail(failure)
+      return failure === undefined ? onResult(result, server) : Effect.fail(failure)
     }
     : onResult
 

@@ -19,8 +19,7 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type { MetaReply } from "../domain/MetaResult.js"
 import type { Request } from "../domain/Request.js"
-import type { Result } from "../domain/Result.js"
-import { type MemcachedError, ProtocolError } from "./Errors.js"
+import type { MemcachedError } from "./Errors.js"
 import { metaDelete, metaGet, metaSet } from "./Requests.js"
 
 /** How a value is computed and kept. */
@@ -48,12 +47,7 @@ const defaultWait: Schedule.Schedule<unknown, unknown> = Schedule.spaced("50 mil
 )
 
 /** What getOrCompute needs of the client: a way to run a meta request and get its reply. */
-export type MetaRunner = (request: Request) => Effect.Effect<Result, MemcachedError>
-
-const asMeta = (result: Result): Effect.Effect<MetaReply, ProtocolError> =>
-  result._tag === "MetaReply"
-    ? Effect.succeed(result)
-    : Effect.fail(new ProtocolError({ server: "", reason: `a meta command answered ${result._tag}` }))
+export type MetaRunner = (request: Request) => Effect.Effect<MetaReply, MemcachedError>
 
 /** The value at `key`, computed by one caller only when it is missing or due (see the module comment). */
 export const getOrCompute = <E, R>(
@@ -90,7 +84,7 @@ export const getOrCompute = <E, R>(
     }
     const waiting = yield* Schedule.driver(options.waitSchedule ?? defaultWait)
     for (;;) {
-      const reply = yield* Effect.flatMap(run(lookup), asMeta)
+      const reply = yield* run(lookup)
       // EN: the server did not vivify (N unsupported): compute without a lock.
       if (reply.status === "EN") return yield* recompute(undefined)
       if (reply.won) return yield* recompute(reply)
