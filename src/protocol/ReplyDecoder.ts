@@ -54,6 +54,26 @@ interface PendingHit {
   readonly cas: number
 }
 
+/** A miss: shared, since nothing in it varies. */
+const EMPTY: Result = Res.values([], false)
+const EMPTY_WITH_CAS: Result = Res.values([], true)
+
+/** `VALUE <key> <flags> <bytes>[ <cas>]`, split by hand: a get's reply has one per hit. */
+const valueLine = (line: string, withCas: boolean): PendingHit => {
+  const keyEnd = line.indexOf(" ", 6)
+  const flagsEnd = keyEnd < 0 ? -1 : line.indexOf(" ", keyEnd + 1)
+  const lengthEnd = flagsEnd < 0 ? -1 : line.indexOf(" ", flagsEnd + 1)
+  if (flagsEnd < 0 || (withCas ? lengthEnd < 0 || line.indexOf(" ", lengthEnd + 1) >= 0 : lengthEnd >= 0)) {
+    throw new MalformedReply(`bad VALUE line ${show(line)}`)
+  }
+  return {
+    key: line.slice(6, keyEnd),
+    flags: decimal(line.slice(keyEnd + 1, flagsEnd), "flags"),
+    length: decimal(line.slice(flagsEnd + 1, withCas ? lengthEnd : line.length), "length"),
+    cas: withCas ? decimal(line.slice(lengthEnd + 1), "cas") : 0
+  }
+}
+
 /** Decodes the replies of one connection, in request order. */
 export class ReplyDecoder {
   private readonly framer = new TextFramer()
@@ -163,17 +183,11 @@ export class ReplyDecoder {
       if (line === undefined) return undefined
       if (line === "END") {
         this.progress = undefined
-        return Res.values(progress.hits, withCas)
+        const hits = progress.hits
+        return hits.length > 0 ? Res.values(hits, withCas) : withCas ? EMPTY_WITH_CAS : EMPTY
       }
       if (line.startsWith("VALUE ")) {
-        const tokens = line.split(" ")
-        if (tokens.length !== (withCas ? 5 : 4)) throw new MalformedReply(`bad VALUE line ${show(line)}`)
-        progress.pending = {
-          key: tokens[1]!,
-          flags: decimal(tokens[2]!, "flags"),
-          length: decimal(tokens[3]!, "length"),
-          cas: withCas ? decimal(tokens[4]!, "cas") : 0
-        }
+        progress.pending = valueLine(line, withCas)
         continue
       }
       // memcached may end a multi-get with an error after some values: the error is the reply.
