@@ -3,8 +3,8 @@
  * results and errors, pipelining under many fibers with interruption, and spans.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Option } from "effect"
-import { MemcachedClient } from "../../src/client/index.js"
+import { Effect, Exit, Fiber, Layer, Option, Schema } from "effect"
+import { MemcachedClient, TypedCache } from "../../src/client/index.js"
 import { bothServers, clientLayer, recordingTracer, text, utf8 } from "../support/client.js"
 import { type RunningServer, useServer } from "../support/servers.js"
 
@@ -178,6 +178,24 @@ describe.each(bothServers())("the client against %s", (_name, start, available) 
       expect(yield* c.execute({ _tag: "Stats", args: ["nonsense"] })).toEqual({ _tag: "UnknownCommand" })
       const [noop] = yield* c.broadcast({ _tag: "MetaNoop" })
       expect(noop!.result).toEqual({ _tag: "MetaNoopReply" })
+    })))
+
+  it.effect("typed values: a Schema view stores JSON, reads it back typed, refuses what does not decode", () =>
+    run(Effect.gen(function*() {
+      const c = yield* MemcachedClient
+      const Point = Schema.Struct({ x: Schema.Number, y: Schema.Number })
+      const points = yield* TypedCache.make({ prefix: "pt:", schema: Point, ttl: "1 minute" })
+      yield* points.set("a", { x: 1, y: 2 })
+      expect(yield* points.get("a")).toEqual(Option.some({ x: 1, y: 2 }))
+      expect(text(yield* c.get("pt:a"))).toBe("{\"x\":1,\"y\":2}")
+      yield* c.set("pt:b", "{\"x\":\"one\"}")
+      expect(yield* Effect.flip(points.get("b"))).toMatchObject({ _tag: "DecodeError", key: "pt:b" })
+      let runs = 0
+      const computed = yield* points.getOrCompute("c", Effect.sync(() => ({ x: ++runs, y: 0 })))
+      expect([computed, yield* points.getOrCompute("c", Effect.sync(() => ({ x: ++runs, y: 0 })))]).toEqual([
+        { x: 1, y: 0 },
+        { x: 1, y: 0 }
+      ])
     })))
 
   it.effect("thousands of concurrent fibers share one connection; interrupted ones do not disturb the rest", () =>
