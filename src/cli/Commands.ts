@@ -85,6 +85,26 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
   { name: "mn", forms: ["mn"], summary: "meta no-op: MN" },
   { name: "me", forms: ["me KEY"], summary: "an item's internal metadata" },
   { name: "shutdown", forms: ["shutdown [graceful]"], summary: "stop the servers (if started with -A)" },
+  {
+    name: "lru_crawler",
+    forms: ["lru_crawler crawl <all|IDS>", "lru_crawler enable|disable", "lru_crawler sleep|tocrawl N"],
+    summary: "the LRU crawler (metadump streams its reply: not supported here)"
+  },
+  {
+    name: "slabs",
+    forms: ["slabs automove <0|1|2>", "slabs automove ratio R", "slabs reassign SRC DST"],
+    summary: "slab page rebalancing"
+  },
+  {
+    name: "lru",
+    forms: ["lru tune HOT% WARM% HOT_FACTOR WARM_FACTOR", "lru mode <flat|segmented>", "lru temp_ttl SECONDS"],
+    summary: "LRU tuning"
+  },
+  {
+    name: "watch",
+    forms: ["watch [STREAM...]"],
+    summary: "log streams: they take over a connection, so not supported here"
+  },
   { name: "help", forms: ["help [COMMAND]"], summary: "this list, or one command's forms" },
   { name: "quit", forms: ["quit", "exit"], summary: "leave (Ctrl-D too)" }
 ]

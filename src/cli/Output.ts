@@ -17,7 +17,14 @@ export interface Printed {
   readonly ok: boolean
 }
 
-const ERROR_TAGS: ReadonlySet<string> = new Set(["ClientError", "ServerError", "UnknownCommand", "NotEnabled"])
+const ERROR_TAGS: ReadonlySet<string> = new Set([
+  "ClientError",
+  "ServerError",
+  "UnknownCommand",
+  "NotEnabled",
+  // An operator command's refusal: BADCLASS, BUSY, NOSPARE...
+  "StatusLine"
+])
 
 /** Whether a result is an error reply. */
 export const isErrorReply = (result: Result): boolean => ERROR_TAGS.has(result._tag)

@@ -17,6 +17,7 @@ import * as Tracer from "effect/Tracer"
 import type { Request } from "../domain/Request.js"
 import type { Hit, Result } from "../domain/Result.js"
 import * as Res from "../domain/Result.js"
+import { isStreamingRequest } from "../protocol/ReplyLines.js"
 import type { Cluster } from "./Cluster.js"
 import type { ReplyHandler } from "./Connection.js"
 import { ClientError, type MemcachedError, ServerError, ServerUnavailable } from "./Errors.js"
@@ -65,6 +66,17 @@ export const commandName = (request: Request): string => {
       return "cache_memlimit"
     case "TooLarge":
       return request.command
+    case "LruCrawlerMetadump":
+      return "lru_crawler metadump"
+    case "LruCrawlerCrawl":
+    case "LruCrawlerSwitch":
+    case "LruCrawlerTune":
+      return "lru_crawler"
+    case "SlabsAutomove":
+    case "SlabsReassign":
+      return "slabs"
+    case "LruTune":
+      return "lru"
     default:
       return request._tag.toLowerCase()
   }
@@ -115,6 +127,7 @@ export class Executor {
     failOnErrorReply = true
   ): Effect.Effect<A, E | MemcachedError> {
     return Effect.suspend((): Effect.Effect<A, E | MemcachedError> => {
+      if (isStreamingRequest(request)) return Effect.fail(streaming(request))
       if ("keys" in request && request.keys.length > 1 && this.cluster.pools.length > 1) {
         const servers = this.cluster.pools.map((pool) => pool.address.label).join(",")
         const handle = handler(onResult, failOnErrorReply)
@@ -141,7 +154,8 @@ export class Executor {
   }
 
   /** Runs a request on every server, concurrently; each server's outcome. */
-  broadcast(request: Request): Effect.Effect<ReadonlyArray<ServerResult<Result>>, PoolFailure> {
+  broadcast(request: Request): Effect.Effect<ReadonlyArray<ServerResult<Result>>, PoolFailure | ClientError> {
+    if (isStreamingRequest(request)) return Effect.fail(streaming(request))
     return Effect.forEach(
       this.cluster.pools,
       (pool) => this.sendTo(pool, request, (result) => Effect.succeed({ server: pool.address, result })),
@@ -187,6 +201,13 @@ export class Executor {
     )
   }
 }
+
+/** Why a streaming request (metadump, watch) is not sent: its reply would take over the connection. */
+const streaming = (request: Request) =>
+  new ClientError({
+    server: undefined,
+    message: `${commandName(request)} streams its reply, which would take over the connection: not sent`
+  })
 
 /** Continues with `onResult`, or fails on an error reply when asked to. */
 const handler = <A, E>(

@@ -92,6 +92,16 @@ export const ItemMetadata = Schema.Struct({
 export type ItemMetadata = typeof ItemMetadata.Type
 /** The items `stats cachedump <class> <limit>` lists. */
 export const CacheDump = Schema.TaggedStruct("CacheDump", { items: Schema.Array(DumpedItem) })
+/**
+ * An operator command's status line, worded as memcached words it: `BADCLASS invalid class id`,
+ * `NOSPARE source class has no spare pages`, `ERROR hot and warm pcts must not exceed 80`, ...
+ */
+export const StatusLine = Schema.TaggedStruct("StatusLine", {
+  status: Schema.Literal("BADCLASS", "BUSY", "NOTSTARTED", "SAME", "NOSPARE", "ERROR", "WATCHER_TOO_MANY"),
+  message: Schema.String
+})
+/** @see StatusLine */
+export type StatusLine = typeof StatusLine.Type
 /** Close the connection after the replies before this one are sent (quit, or an unrecoverable input). */
 export const Close = Schema.TaggedStruct("Close", {})
 /** Nothing to send (a quiet request, or a request whose reply is suppressed). */
@@ -118,6 +128,7 @@ export const Result = Schema.Union(
   ServerError,
   NotEnabled,
   MemlimitRejected,
+  StatusLine,
   Close,
   Silent,
   MetaReply,
@@ -192,6 +203,7 @@ const resultTags: Record<Result["_tag"], true> = {
   ServerError: true,
   NotEnabled: true,
   MemlimitRejected: true,
+  StatusLine: true,
   Close: true,
   Silent: true,
   MetaReply: true,

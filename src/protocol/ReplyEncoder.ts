@@ -90,6 +90,8 @@ export const encodeReply = (result: Result, out: ReplyBuffer): void => {
       return out.latin1(`SERVER_ERROR ${result.message}\r\n`)
     case "NotEnabled":
       return out.latin1(`ERROR: ${result.feature} not enabled\r\n`)
+    case "StatusLine":
+      return out.latin1(`${result.status} ${result.message}\r\n`)
     case "MemlimitRejected":
       return out.bytes(result.reason === "too_small" ? memlimitTooSmall : memlimitNotBytes)
     case "MetaReply":

@@ -77,10 +77,34 @@ export const oneLine = (request: Request, line: string): Result | undefined => {
     case "MetaDebug":
       if (line === "EN") return Res.results.metaDebugMiss
       return line.startsWith("ME ") ? decodeMetaDebugLine(request, line) : errorReply(line)
+    case "LruCrawlerCrawl":
+    case "LruCrawlerSwitch":
+    case "LruCrawlerTune":
+    case "SlabsAutomove":
+    case "SlabsReassign":
+    case "LruTune":
+      return line === "OK" ? Res.results.ok : statusLine(line) ?? errorReply(line)
+    case "LruCrawlerMetadump":
+    case "Watch":
+      // They stream their replies (a line per item, a line per event) rather than answer once.
+      return undefined
     default:
       // Shutdown: an error, or nothing (the server closes the connection).
       return errorReply(line)
   }
+}
+
+/** The requests whose reply is a stream (metadump's items, watch's events), which a client cannot pipeline. */
+export const isStreamingRequest = (request: Request): boolean =>
+  request._tag === "LruCrawlerMetadump" || request._tag === "Watch"
+
+const STATUS = /^(BADCLASS|BUSY|NOTSTARTED|SAME|NOSPARE|ERROR|WATCHER_TOO_MANY) (.*)$/
+
+/** An operator command's status line (`BADCLASS invalid class id`, `ERROR hot and warm ...`). */
+const statusLine = (line: string): Result | undefined => {
+  const match = STATUS.exec(line)
+  if (match === null || line.startsWith("ERROR: ")) return undefined
+  return { _tag: "StatusLine", status: match[1] as Res.StatusLine["status"], message: match[2]! }
 }
 
 /** A `STAT <name> <value>` line; the value may hold spaces. */

@@ -12,6 +12,9 @@ import { ServerConfig } from "../config/ServerConfig.js"
 import { isQuiet, type Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
+import type { StreamCommand, StreamIo } from "../operator/Stream.js"
+import { Watchers } from "../operator/Watchers.js"
+import { WatchTrace } from "../operator/WatchTrace.js"
 import { ReplyBuffer } from "../protocol/ReplyBuffer.js"
 import { encodeReply, encodeValues } from "../protocol/ReplyEncoder.js"
 import { type Batch, Store } from "../store/Store.js"
@@ -34,6 +37,8 @@ const enum Stop {
   InputDrained,
   BatchFull,
   Stats,
+  Run,
+  Stream,
   Close
 }
 
@@ -48,6 +53,8 @@ export const serveConnection = (connection: LiveConnection) =>
     const counters = yield* ServerStats
     const prefixes = yield* PrefixStats
     const commands = yield* ServerCommands
+    const watchers = yield* Watchers
+    let tracer: WatchTrace | undefined
     const clock = yield* Effect.clock
     const { channel, reader } = connection
     const out = new ReplyBuffer()
@@ -96,6 +103,16 @@ export const serveConnection = (connection: LiveConnection) =>
       results.push(result)
     }
     let statsArgs: ReadonlyArray<string> = []
+    // The operator command that stopped `ingest` (Stop.Run, Stop.Stream).
+    let operatorRun: Effect.Effect<Result> = Effect.succeed(Res.results.ok)
+    let stream: StreamCommand = () => Effect.succeed("continue")
+    const io: StreamIo = {
+      write: (bytes) => {
+        counters.bytesWritten += bytes.length
+        return channel.write([bytes])
+      },
+      read: channel.read
+    }
     const traced: Array<string> = []
     // Whether a command arrived since the idle clock was last reset; the clock is read once per batch.
     let sawCommand = false
@@ -130,6 +147,12 @@ export const serveConnection = (connection: LiveConnection) =>
             case "Stats":
               statsArgs = action.args
               return Stop.Stats
+            case "Run":
+              operatorRun = action.run
+              return Stop.Run
+            case "Stream":
+              stream = action.run
+              return Stop.Stream
           }
         } else {
           if (next._tag === "FlushAll") counters.cmdFlush++
@@ -163,8 +186,11 @@ export const serveConnection = (connection: LiveConnection) =>
         }
         if (traced.length > 0) yield* Effect.logTrace(traced.splice(0).join(" "))
         if (storeRequests > 0) {
+          // While someone watches the store's events, the batch carries a trace (one test per batch).
+          batch.trace = watchers.items ? (tracer ??= new WatchTrace(watchers, connection.id)) : undefined
           yield* store.execute(batch)
           if (prefixes.enabled) prefixes.record(batch)
+          if (batch.trace !== undefined) tracer!.flush()
         }
         while (!encodeBatch()) {
           if (channel.gone) break
@@ -173,12 +199,18 @@ export const serveConnection = (connection: LiveConnection) =>
         if (channel.gone) break
         if (stop === Stop.Stats) {
           encodeReply(yield* commands.stats(statsArgs), out)
+        } else if (stop === Stop.Run) {
+          encodeReply(yield* operatorRun, out)
+        } else if (stop === Stop.Stream) {
+          // The command writes to the client itself, after the replies before it.
+          yield* flush()
+          if ((yield* stream(io)) === "close") stop = Stop.Close
         } else if (stop === Stop.BatchFull) {
           // A long pipeline goes out in pieces, and waits while the client is not reading.
           counters.connYields++
           yield* flush()
         }
-      } while (stop === Stop.Stats || stop === Stop.BatchFull)
+      } while (stop === Stop.Stats || stop === Stop.Run || stop === Stop.Stream || stop === Stop.BatchFull)
       yield* flush()
       // A client that has gone gets nothing more done for it: the rest of its pipeline is dropped, as
       // memcached drops it, instead of being executed for nobody.

@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import type { Settings } from "../config/ServerConfig.js"
 import * as Res from "../domain/Result.js"
 import type { DumpedItem, Result } from "../domain/Result.js"
+import type { OperatorSettings } from "../operator/Operator.js"
 import { parseU32 } from "../protocol/Numbers.js"
 import { cacheDumpLineLength } from "../protocol/ReplyEncoder.js"
 import type { StoreShape } from "../store/Store.js"
@@ -27,6 +28,7 @@ export interface StatsSources {
   readonly settings: Settings
   readonly registry: Registry
   readonly prefixes: PrefixTable
+  readonly operator: OperatorSettings
 }
 
 const detailUsage = Res.ClientError.make({ message: "usage: stats detail on|off|dump" })
@@ -89,7 +91,7 @@ const cachedump = (store: StoreShape, args: ReadonlyArray<string>): Effect.Effec
 
 /** Answers `stats <args>`. */
 export const statsCommand = (args: ReadonlyArray<string>, sources: StatsSources): Effect.Effect<Result> => {
-  const { counters, prefixes, registry, settings, store } = sources
+  const { counters, operator, prefixes, registry, settings, store } = sources
   switch (args[0]) {
     case undefined:
       return Effect.zipWith(
@@ -113,7 +115,9 @@ export const statsCommand = (args: ReadonlyArray<string>, sources: StatsSources)
       return Effect.map(
         store.stats,
         (storeStats) =>
-          Res.StatsReply.make({ entries: settingsStats(settings, port, prefixes.enabled, storeStats.limit_maxbytes) })
+          Res.StatsReply.make({
+            entries: settingsStats(settings, port, prefixes.enabled, storeStats.limit_maxbytes, operator)
+          })
       )
     }
     case "conns":

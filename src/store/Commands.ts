@@ -7,14 +7,101 @@
  *
  * @module
  */
-import type { Request } from "../domain/Request.js"
+import { itemSize } from "../domain/ItemSize.js"
+import type { Request, Storage } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
+import { resolveExptime } from "./Expiry.js"
 import type { ItemTable } from "./ItemTable.js"
+import type { StoreCommand, StoreStatus } from "./ItemTrace.js"
+import { hashKey } from "./KeyIndex.js"
 import * as Meta from "./MetaCommands.js"
+import { classOf } from "./SizeClasses.js"
 import * as Text from "./TextCommands.js"
 
+type Of<Tag extends Request["_tag"]> = Extract<Request, { readonly _tag: Tag }>
+
 export { retrievalMemo, retrieveKey } from "./TextCommands.js"
+
+/** A store attempt's outcome, from its reply. */
+const storeStatus = (result: Result): StoreStatus => {
+  switch (result._tag) {
+    case "Stored":
+    case "Silent":
+      return "stored"
+    case "NotStored":
+      return "not_stored"
+    case "Exists":
+      return "exists"
+    case "NotFound":
+      return "not_found"
+    case "MetaReply":
+      return result.status === "HD" ? "stored" : result.status === "EX" ? "exists" : result.status === "NF"
+        ? "not_found"
+        : "not_stored"
+    default:
+      return result === Res.errors.tooLarge ? "too_large" : "no_memory"
+  }
+}
+
+const metaCommands = { S: "set", E: "add", A: "append", P: "prepend", R: "replace" } as const
+
+/** The command memcached logs for a store: a meta set's mode, or cas when it compares a CAS unique. */
+const storeCommand = (request: Storage | Of<"MetaSet"> | Of<"TooLarge">): StoreCommand => {
+  switch (request._tag) {
+    case "TooLarge":
+      return request.command
+    case "MetaSet": {
+      const mode = request.mode ?? "S"
+      return request.compareCas !== undefined && (mode === "S" || mode === "R") ? "cas" : metaCommands[mode]
+    }
+    default:
+      return Text.storageCommand(request)
+  }
+}
+
+/**
+ * Reports a store attempt for `watch mutations`: the item as stored when it was (an append's whole
+ * value, the expiry it kept), else the one the command carried (nothing for a value too large).
+ */
+const traceStore = (
+  table: ItemTable,
+  request: Storage | Of<"MetaSet"> | Of<"TooLarge">,
+  result: Result,
+  now: number
+) => {
+  const status = storeStatus(result)
+  const command = storeCommand(request)
+  const ref = status === "stored" ? table.peek(request.key, hashKey(request.key)) : -1
+  if (ref >= 0) {
+    const exptime = table.exptimeOf(ref)
+    const size = table.valueAt(ref).length
+    table.trace!.stored(
+      request.key,
+      status,
+      command,
+      exptime === 0 ? 0 : (exptime - now) >>> 0,
+      table.sizeClassOf(ref),
+      size
+    )
+  } else if (request._tag === "TooLarge") {
+    table.trace!.stored(request.key, status, command, 0, 0, 0)
+  } else {
+    const [flags, ttl] = request._tag === "MetaSet"
+      ? [request.clientFlags, request.ttl]
+      : [request.flags, request.exptime]
+    const exptime = resolveExptime(ttl, now)
+    const size = request.value.length
+    table.trace!.stored(
+      request.key,
+      status,
+      command,
+      exptime === 0 ? 0 : (exptime - now) >>> 0,
+      classOf(itemSize(request.key.length, flags, size)),
+      size
+    )
+  }
+}
 
 /**
  * Executes one keyed request against a partition's table at `now` (Unix seconds). Requests the server
@@ -32,10 +119,15 @@ export const execute = (table: ItemTable, request: Request, now: number): Result
     case "Replace":
     case "Append":
     case "Prepend":
-    case "Cas":
-      return Text.store(table, request, now)
+    case "Cas": {
+      const result = Text.store(table, request, now)
+      if (table.trace !== undefined) traceStore(table, request, result, now)
+      return result
+    }
     case "TooLarge":
-      return Text.tooLarge(table, request)
+      // memcached logs the refusal before it looks the key up to drop the old value.
+      if (table.trace !== undefined) traceStore(table, request, Res.errors.tooLarge, now)
+      return Text.tooLarge(table, request, now)
     case "Delete":
       return Text.remove(table, request, now)
     case "Incr":
@@ -49,8 +141,11 @@ export const execute = (table: ItemTable, request: Request, now: number): Result
       return Text.cacheMemlimit(table, request, now)
     case "MetaGet":
       return Meta.metaGet(table, request, now)
-    case "MetaSet":
-      return Meta.metaSet(table, request, now)
+    case "MetaSet": {
+      const result = Meta.metaSet(table, request, now)
+      if (table.trace !== undefined) traceStore(table, request, result, now)
+      return result
+    }
     case "MetaDelete":
       return Meta.metaDelete(table, request, now)
     case "MetaArithmetic":

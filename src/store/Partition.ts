@@ -15,10 +15,12 @@
  * @module
  */
 import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Mailbox from "effect/Mailbox"
+import * as Option from "effect/Option"
 import type { Retrieval } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Hit } from "../domain/Result.js"
@@ -38,6 +40,8 @@ export interface Gather {
 
 /** Some keys of a multi-key retrieval that spans partitions: each partition fills its slots. */
 export interface GatherPart {
+  /** The retrieval's index in the batch. */
+  readonly index: number
   readonly request: Retrieval
   readonly keyIndexes: Array<number>
   readonly slots: Array<Hit | undefined>
@@ -75,9 +79,26 @@ export type Message =
   | Ask<"TrackSizes", void> & { readonly on: boolean }
   | Ask<"Scan", ScanSlice> & { readonly cursor: ScanCursor; readonly budget: number }
 
+/** How many buckets {@link PartitionLoad.drainSizes} has: drains of 1, 2-3, 4-7, ... messages, the last open-ended. */
+export const DRAIN_SIZE_BUCKETS = 12
+
+/** How busy a partition is: for the metrics endpoint, read without asking the actor. */
+export interface PartitionLoad {
+  /** Messages waiting in its mailbox now. */
+  readonly depth: number
+  /** Times it has taken its mailbox's contents. */
+  readonly drains: number
+  /** Messages it has served. */
+  readonly messages: number
+  /** Drains by size: bucket i counts drains of 2^i to 2^(i+1) - 1 messages. */
+  readonly drainSizes: ReadonlyArray<number>
+}
+
 /** A running partition: send it messages. */
 export interface Partition {
   readonly send: (message: Message) => void
+  /** Its load figures so far. */
+  readonly load: () => PartitionLoad
 }
 
 /**
@@ -114,9 +135,17 @@ export const make = (table: ItemTable, index: number, failure: Deferred.Deferred
       }
     }
 
-    const serve = (messages: Iterable<Message>) => {
+    // Counted once per drain, not per request.
+    let drains = 0
+    let served = 0
+    const drainSizes = new Array<number>(DRAIN_SIZE_BUCKETS).fill(0)
+
+    const serve = (messages: ReadonlyArray<Message>) => {
       // One clock read per mailbox drain: memcached's clock is coarser still (one tick a second).
       const now = Math.floor(clock.unsafeCurrentTimeMillis() / 1000)
+      drains++
+      served += messages.length
+      drainSizes[Math.min(31 - Math.clz32(messages.length), DRAIN_SIZE_BUCKETS - 1)]!++
       for (const message of messages) {
         // A partition must outlive any bug in a command, or its clients would wait forever.
         try {
@@ -137,7 +166,7 @@ export const make = (table: ItemTable, index: number, failure: Deferred.Deferred
     )
 
     yield* mailbox.takeAll.pipe(
-      Effect.flatMap(([messages]) => Effect.sync(() => serve(messages))),
+      Effect.flatMap(([messages]) => Effect.sync(() => serve(Chunk.toReadonlyArray(messages)))),
       Effect.zipRight(logFailures),
       Effect.forever,
       Effect.interruptible,
@@ -157,27 +186,44 @@ export const make = (table: ItemTable, index: number, failure: Deferred.Deferred
       send: (message: Message) => {
         // After the actor has stopped nothing reads the mailbox: answer at once instead of never.
         if (!mailbox.unsafeOffer(message) && stopped !== undefined) answerFailed(message, stopped)
-      }
+      },
+      load: () => ({
+        depth: Option.getOrElse(mailbox.unsafeSize(), () => 0),
+        drains,
+        messages: served,
+        drainSizes: drainSizes.slice()
+      })
     } satisfies Partition
   })
 
 const runJob = (table: ItemTable, job: Job, now: number): void => {
   const { indexes, partAt, parts } = job
-  const { requests, results } = job.batch
-  let p = 0
-  for (let i = 0; i < indexes.length; i++) {
-    while (p < parts.length && partAt[p]! <= i) runPart(table, parts[p++]!, now)
-    const index = indexes[i]!
-    results[index] = Commands.execute(table, requests[index]!, now)
+  const { requests, results, trace } = job.batch
+  // Watched batches only (`watch`): the table reports what it does, each request by its position.
+  table.trace = trace
+  try {
+    let p = 0
+    for (let i = 0; i < indexes.length; i++) {
+      while (p < parts.length && partAt[p]! <= i) runPart(table, parts[p++]!, now)
+      const index = indexes[i]!
+      if (trace !== undefined) trace.at(index, 0)
+      results[index] = Commands.execute(table, requests[index]!, now)
+    }
+    while (p < parts.length) runPart(table, parts[p++]!, now)
+  } finally {
+    table.trace = undefined
   }
-  while (p < parts.length) runPart(table, parts[p++]!, now)
   job.done()
 }
 
 const runPart = (table: ItemTable, part: GatherPart, now: number): void => {
   const keys = part.request.keys
   const memo = Commands.retrievalMemo(part.keyIndexes.length)
-  for (const k of part.keyIndexes) part.slots[k] = Commands.retrieveKey(table, part.request, keys[k]!, now, memo)
+  const trace = table.trace
+  for (const k of part.keyIndexes) {
+    if (trace !== undefined) trace.at(part.index, k)
+    part.slots[k] = Commands.retrieveKey(table, part.request, keys[k]!, now, memo)
+  }
 }
 
 /** Answers a message whose handling failed: a job's open requests with an error, a question's asker. */

@@ -113,6 +113,8 @@ export class PartitionedStore implements StoreShape {
 
   readonly stats: Effect.Effect<StoreStats> = Effect.map(this.askAll<StoreStats>("Stats"), sumStats)
 
+  readonly load = (): ReadonlyArray<Partition.PartitionLoad> => this.partitions.map((partition) => partition.load())
+
   readonly resetStats: Effect.Effect<void> = Effect.asVoid(this.askAll<void>("ResetStats"))
 
   readonly classStats: Effect.Effect<ClassSnapshot> = Effect.map(

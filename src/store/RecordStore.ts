@@ -17,6 +17,7 @@ import type { CasSequence } from "./CasSequence.js"
 import { ClassStats } from "./ClassStats.js"
 import { isExpired } from "./Expiry.js"
 import * as R from "./ItemRecord.js"
+import type { ItemTrace } from "./ItemTrace.js"
 import { hashBytes, KeyIndex } from "./KeyIndex.js"
 import { type Cleaner, type Segment, SegmentLog, SPAN } from "./SegmentLog.js"
 import { classOf } from "./SizeClasses.js"
@@ -78,6 +79,8 @@ export class RecordStore implements Cleaner {
   readonly classStats = new ClassStats()
   /** memcached's `oldest_live`: items last stored at or before it are dead once it has passed; 0 = none. */
   protected flushedUpTo = 0
+  /** Where lookups, stores and evictions are reported while a watched batch runs (`watch`); else undefined. */
+  trace: ItemTrace | undefined = undefined
 
   /** The table's settings. */
   readonly options: Required<RecordStoreOptions>
@@ -124,6 +127,12 @@ export class RecordStore implements Cleaner {
    * met here is removed and counted as memcached counts a lazily reclaimed item.
    */
   find(key: string, hash: number, now: number): number {
+    const found = this.lookupRecord(key, hash, now)
+    if (this.trace !== undefined) this.traceFetch(key, found)
+    return found
+  }
+
+  private lookupRecord(key: string, hash: number, now: number): number {
     const ref = this.index.get(key, hash)
     if (ref < 0) return MISS
     const buf = this.log.buffer(ref)
@@ -144,6 +153,21 @@ export class RecordStore implements Cleaner {
       return FLUSHED
     }
     return ref
+  }
+
+  private traceFetch(key: string, found: number): void {
+    if (found < 0) {
+      this.trace!.fetched(key, found === EXPIRED ? "expired" : found === FLUSHED ? "flushed" : "not_found", 0, 0)
+    } else {
+      const buf = this.log.buffer(found)
+      const off = this.log.offset(found)
+      this.trace!.fetched(key, "found", R.sizeClass(buf, off), R.valueLength(buf, off))
+    }
+  }
+
+  /** The live record under `key` without counting or tracing it as a lookup (for reports); -1 if none. */
+  peek(key: string, hash: number): number {
+    return this.index.get(key, hash)
   }
 
   protected isFlushed(buf: Buffer, off: number, now: number): boolean {
@@ -330,5 +354,17 @@ export class RecordStore implements Cleaner {
     }
     counters.last_evicted_age = now - R.accessTime(buf, off)
     classes.evicted_time[cls] = counters.last_evicted_age
+    if (this.trace !== undefined) {
+      const keyStart = R.keyStart(off)
+      const exptime = R.exptime(buf, off)
+      this.trace.evicted(
+        buf.toString("latin1", keyStart, keyStart + R.keyLength(buf, off)),
+        (bits & R.Bit.Fetched) !== 0,
+        exptime === 0 ? -1 : exptime - now,
+        counters.last_evicted_age,
+        cls,
+        R.valueLength(buf, off)
+      )
+    }
   }
 }

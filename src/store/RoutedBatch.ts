@@ -116,7 +116,7 @@ export class RoutedBatch {
       const p = partitionOf(keys[k]!, partitions)
       let part = parts[p]
       if (part === undefined) {
-        part = { request, keyIndexes: [], slots: gather.slots, gather }
+        part = { index, request, keyIndexes: [], slots: gather.slots, gather }
         parts[p] = part
         const job = this.jobFor(p)
         job.partAt.push(job.indexes.length)

@@ -10,6 +10,8 @@ import type * as Effect from "effect/Effect"
 import type { Request } from "../domain/Request.js"
 import type { ItemMetadata, Result } from "../domain/Result.js"
 import type { ClassSnapshot } from "./ClassStats.js"
+import type { ItemTrace } from "./ItemTrace.js"
+import type { PartitionLoad } from "./Partition.js"
 import type { ScanFilter } from "./Scan.js"
 import type { StoreStats } from "./StoreCounters.js"
 
@@ -44,6 +46,8 @@ export interface Batch {
   readonly requests: Array<Request | undefined>
   /** One slot per request; the store fills the `undefined` ones. */
   readonly results: Array<Result | undefined>
+  /** Where the store reports what the batch does, while someone watches (`watch`); else undefined. */
+  trace?: ItemTrace | undefined
 }
 
 /** What a store does. */
@@ -71,6 +75,8 @@ export interface StoreShape {
   readonly sweep: (budget: number) => Effect.Effect<number>
   /** Fails if the store stops being able to serve (a partition actor stopped); never succeeds. */
   readonly failure: Effect.Effect<never, StoreFailure>
+  /** Each partition's load, read without asking the actors (a store without partitions has none). */
+  readonly load?: () => ReadonlyArray<PartitionLoad>
 }
 
 /** The cache's item store. */

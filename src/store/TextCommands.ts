@@ -6,7 +6,7 @@
  * @module
  */
 import { itemSize } from "../domain/ItemSize.js"
-import type { Request, Retrieval, Storage } from "../domain/Request.js"
+import type { Request, Retrieval, Storage, StorageCommand } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Hit, Result } from "../domain/Result.js"
 import { applyDelta, counterValue } from "./Counter.js"
@@ -62,6 +62,18 @@ export const retrieve = (table: ItemTable, request: Retrieval, now: number): Res
   }
   return Res.values(hits, request._tag === "Gets" || request._tag === "Gats")
 }
+
+/** The command name of a text storage request (`set`, `add`, ...). */
+export const storageCommand = (request: Storage): StorageCommand => storageCommands[request._tag]
+
+const storageCommands = {
+  Set: "set",
+  Add: "add",
+  Replace: "replace",
+  Append: "append",
+  Prepend: "prepend",
+  Cas: "cas"
+} as const satisfies Record<Storage["_tag"], StorageCommand>
 
 /** set, add, replace, append, prepend, cas. */
 export const store = (table: ItemTable, request: Storage, now: number): Result => {
@@ -141,11 +153,18 @@ const checkCas = (table: ItemTable, request: Of<"Cas">, old: number): Result | u
   return undefined
 }
 
-/** A storage command whose value was over the size limit: refused; a `set` also drops the old value. */
-export const tooLarge = (table: ItemTable, request: Of<"TooLarge">): Result => {
+/**
+ * A storage command whose value was over the size limit: refused; a `set` also drops the old value,
+ * which memcached looks up first (so `watch fetchers` shows the lookup, as memcached's does).
+ */
+export const tooLarge = (table: ItemTable, request: Of<"TooLarge">, now: number): Result => {
   table.counters.store_too_large++
   // A failed overwrite must not leave the old value readable.
-  if (request.command === "set") table.drop(request.key, hashKey(request.key))
+  if (request.command === "set") {
+    const hash = hashKey(request.key)
+    const ref = table.find(request.key, hash, now)
+    if (ref >= 0) table.remove(ref, hash)
+  }
   return Res.errors.tooLarge
 }
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { ServerConfig } from "../../src/config/ServerConfig.js"
+import { Operator } from "../../src/operator/Operator.js"
+import { Watchers } from "../../src/operator/Watchers.js"
 import { ConnectionRegistry } from "../../src/server/ConnectionRegistry.js"
 import { Lifecycle } from "../../src/server/Lifecycle.js"
 import { PrefixStats } from "../../src/server/PrefixStats.js"
@@ -16,13 +18,14 @@ const brokenStore = Layer.succeed(Store, {
 
 const commands = (enableShutdown: boolean) =>
   ServerCommands.layer.pipe(
-    Layer.provide(Lifecycle.layer),
+    Layer.provide(Layer.merge(Lifecycle.layer, Operator.layer)),
     Layer.provide(Layer.mergeAll(
       brokenStore,
       ServerConfig.layer({ enableShutdown }),
       ServerStats.layer,
       ConnectionRegistry.layer,
-      PrefixStats.layer
+      PrefixStats.layer,
+      Watchers.layer
     ))
   )
 

@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { defaults } from "../../src/config/ServerConfig.js"
 import type { Request } from "../../src/domain/Request.js"
 import type { DumpedItem, Result } from "../../src/domain/Result.js"
+import { defaultSettings } from "../../src/operator/Operator.js"
 import { Registry } from "../../src/server/ConnectionRegistry.js"
 import { PrefixTable } from "../../src/server/PrefixStats.js"
 import { newServerCounters } from "../../src/server/ServerStats.js"
@@ -17,7 +18,8 @@ const stats = (store: StoreShape, ...args: Array<string>) =>
     counters: newServerCounters(0),
     settings: defaults,
     registry: new Registry(),
-    prefixes: new PrefixTable()
+    prefixes: new PrefixTable(),
+    operator: defaultSettings()
   })
 
 const fill = (store: StoreShape, requests: Array<Request>) =>

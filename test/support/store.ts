@@ -2,10 +2,15 @@
  * Building blocks for the store's unit tests: a partition's table, typed requests, and readers of
  * results. Store tests pass time explicitly (`NOW`, Unix seconds), as the partition does.
  */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { ServerConfig } from "../../src/config/ServerConfig.js"
 import type { Request } from "../../src/domain/Request.js"
 import type { Result } from "../../src/domain/Result.js"
 import { CasSequence } from "../../src/store/CasSequence.js"
 import { ItemTable, type ItemTableOptions } from "../../src/store/ItemTable.js"
+import { PartitionedStore } from "../../src/store/PartitionedStore.js"
+import { type Batch, Store } from "../../src/store/Store.js"
 
 export { execute } from "../../src/store/Commands.js"
 
@@ -51,3 +56,17 @@ export const valueOf = (result: Result): string | undefined => {
   if (result._tag !== "Values") throw new Error(`expected Values, got ${result._tag}`)
   return result.hits.length === 0 ? undefined : Buffer.from(result.hits[0]!.value).toString("latin1")
 }
+
+/** The partitioned store, with `onExecute` shown every batch before the store executes it. */
+export const observedStore = (onExecute: (batch: Batch) => void): Layer.Layer<Store, never, ServerConfig> =>
+  Layer.effect(
+    Store,
+    Effect.map(Store, (inner) =>
+      Store.of({
+        ...inner,
+        execute: (batch) => {
+          onExecute(batch)
+          return inner.execute(batch)
+        }
+      }))
+  ).pipe(Layer.provide(PartitionedStore.layer))
