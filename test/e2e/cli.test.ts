@@ -121,8 +121,8 @@ describe.runIf(pty)("effcached-cli in a terminal", () => {
       { send: "set tty \"typed value\"\r", expect: "STORED" },
       { send: "get tty\r", expect: "typed value" },
       // TAB completes a command name, then a stats group (the terminal shows what TAB added).
-      { send: "sta\t", expect: "> stats$" },
-      { send: " it\t", expect: "^ items$" },
+      { send: "sta\t", expect: "stats$" },
+      { send: " it\t", expect: "items$" },
       { send: "\r", expect: "items:\\d+:number" },
       { send: "help mg\r", expect: "mg KEY \\[FLAG\\.\\.\\.\\]" },
       { send: "\u0004" }
