@@ -34,6 +34,9 @@ export const decimal = (token: string, what: string): number => {
   return negative ? -value : value
 }
 
+/** The flags whose token is a number: size, TTL, CAS, client flags, last access. */
+type NumericFlag = "s" | "t" | "c" | "f" | "l"
+
 const statuses: ReadonlySet<string> = new Set<MetaStatus>(["VA", "HD", "EN", "NS", "EX", "NF"])
 
 /** Whether a reply line starts with a meta status. */
@@ -57,12 +60,9 @@ export const decodeMetaLine = (
     valueLength = decimal(tokens[1]!, "VA length")
     i = 2
   }
-  let size: number | undefined
-  let ttl = -1
-  let cas = 0
-  let clientFlags = 0
+  // The numeric fields, by flag: as metaReply defaults them when the reply leaves them out.
+  const numbers: Record<NumericFlag, number | undefined> = { s: undefined, t: -1, c: 0, f: 0, l: 0 }
   let fetched = false
-  let lastAccess = 0
   let keyBase64 = request.base64
   let tokenSent = false
   let stale = false
@@ -70,22 +70,12 @@ export const decodeMetaLine = (
   for (; i < tokens.length; i++) {
     const token = tokens[i]!
     const rest = token.slice(1)
-    switch (token[0]) {
-      case "s":
-        size = decimal(rest, "s")
-        break
-      case "t":
-        ttl = decimal(rest, "t")
-        break
-      case "c":
-        cas = decimal(rest, "c")
-        break
-      case "f":
-        clientFlags = decimal(rest, "f")
-        break
-      case "l":
-        lastAccess = decimal(rest, "l")
-        break
+    const flag = token[0]!
+    if (flag in numbers) {
+      numbers[flag as NumericFlag] = decimal(rest, flag)
+      continue
+    }
+    switch (flag) {
       case "h":
         if (rest !== "0" && rest !== "1") throw new MalformedReply(`h: not 0 or 1: ${JSON.stringify(token)}`)
         fetched = rest === "1"
@@ -115,17 +105,18 @@ export const decodeMetaLine = (
         throw new MalformedReply(`unexpected flag ${JSON.stringify(token)} in ${JSON.stringify(line)}`)
     }
   }
+  const size = numbers.s
   const reply: MetaReply = {
     _tag: "MetaReply",
     status,
     request,
     value: EMPTY,
     ...(size !== undefined && status !== "VA" ? { size } : {}),
-    ttl,
-    cas,
-    clientFlags,
+    ttl: numbers.t!,
+    cas: numbers.c!,
+    clientFlags: numbers.f!,
     fetched,
-    lastAccess,
+    lastAccess: numbers.l!,
     keyBase64,
     tokenSent,
     stale,
