@@ -67,6 +67,20 @@ describe("source imports", () => {
     expect(crossings).toEqual([])
   })
 
+  it("client/ and cli/ (the package's client side) never import store/ or server/", () => {
+    const crossings: Array<string> = []
+    for (const [file, imports] of graph) {
+      const from = rel(file).split(path.sep)[0]
+      if (from !== "client" && from !== "cli") continue
+      for (const i of imports) {
+        const target = resolve(file, i.specifier)
+        const to = target === undefined ? undefined : rel(target).split(path.sep)[0]
+        if (to === "store" || to === "server") crossings.push(`${rel(file)} -> ${rel(target!)}`)
+      }
+    }
+    expect(crossings).toEqual([])
+  })
+
   it("no module imports the effect barrel", () => {
     const barrel = [...graph].filter(([, imports]) => imports.some((i) => i.specifier === "effect")).map(([f]) =>
       rel(f)

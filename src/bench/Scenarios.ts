@@ -8,7 +8,7 @@
 import type { Workload } from "./Workload.js"
 
 /** The scenarios, in the order they run. */
-export const SCENARIO_IDS = ["p1", "p16", "mget10", "v100k", "setonly", "memory"] as const
+export const SCENARIO_IDS = ["p1", "p16", "mget10", "v100k", "setonly", "memory", "clients"] as const
 
 /** One of SCENARIO_IDS. */
 export type ScenarioId = (typeof SCENARIO_IDS)[number]
@@ -26,7 +26,9 @@ export const DESCRIPTIONS: Record<ScenarioId, string> = {
   mget10: "multi-get of 10 keys (one request), 50 connections, get/set 1:10, 100-byte values",
   v100k: "100 KB values, 20 connections, get/set 1:10, 2,000 keys",
   setonly: "sets only, 50 connections, 100-byte values, 100,000 keys",
-  memory: "RSS after 1,000,000 pipelined sets of 100-byte values"
+  memory: "RSS after 1,000,000 pipelined sets of 100-byte values",
+  clients:
+    "client libraries compared (effcached's, memcached, memcache-client) on one server: 50 in flight, get/set 1:10"
 }
 
 /** One thing to measure on every server: a load run, or a memory fill. */
@@ -60,5 +62,8 @@ export const steps = (
         return [load({ ...base, setWeight: 1, getWeight: 0 })]
       case "memory":
         return [{ scenario: id, label: id, kind: "memory", workload: { ...base, keys: MEMORY_ITEMS } }]
+      case "clients":
+        // Not a server step: ClientBench runs it (the clients vary, the server does not).
+        return []
     }
   })

@@ -18,6 +18,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Bench from "./Bench.js"
+import * as ClientBench from "./ClientBench.js"
 import * as Loadgens from "./Loadgens.js"
 import * as Options from "./Options.js"
 import { Progress } from "./Progress.js"
@@ -65,7 +66,12 @@ const program = (options: Options.Options) =>
       servers,
       loadgen: chosen.loadgen
     }
-    const work = Bench.workOf(plan)
+    const serverWork = Bench.workOf(plan)
+    const clientRuns = options.scenarios.includes("clients") ? options.runs * 3 : 0
+    const work = {
+      units: serverWork.units + clientRuns,
+      seconds: serverWork.seconds + clientRuns * (options.durationS + 1)
+    }
     const out = path.resolve(options.out ?? path.join(root, "bench-results", timestamp(date)))
 
     const progress = yield* Effect.acquireRelease(
@@ -80,6 +86,9 @@ const program = (options: Options.Options) =>
     )
     for (const note of notes) progress.note(`note: ${note}`)
     const results = yield* Bench.run(plan, progress)
+    const clients = options.scenarios.includes("clients")
+      ? yield* Effect.either(ClientBench.runClients(options, root, progress))
+      : undefined
     progress.close()
 
     const report: BenchReport = {
@@ -100,13 +109,27 @@ const program = (options: Options.Options) =>
       },
       results
     }
-    const files = Report.write(out, report)
+    const files = [
+      ...Report.write(out, report),
+      ...(clients?._tag === "Right" ? ClientBench.write(out, clients.right, options) : [])
+    ]
+    const clientTable = clients === undefined
+      ? ""
+      : clients._tag === "Left"
+      ? `clients: failed: ${clients.left.message}\n\n`
+      : `Clients (on ${clients.right.server}):\n${ClientBench.table(clients.right)}\n\n`
     process.stdout.write(
-      `${Report.table(report)}\n\n${notes.map((n) => `note: ${n}\n`).join("")}Written: ${files.join(", ")}\n`
+      `${Report.table(report)}\n\n${clientTable}${notes.map((n) => `note: ${n}\n`).join("")}Written: ${
+        files.join(", ")
+      }\n`
     )
     const bad = results.filter((row) =>
       row.failure !== undefined || (row.median?.verifyErrors ?? 0) > 0 || (row.median?.errors ?? 0) > 0
     )
+    if (clients?._tag === "Left" || (clients?.right.medians ?? []).some((m) => m.errors + m.verifyErrors > 0)) {
+      process.stderr.write("bench: errors in the client scenario\n")
+      process.exitCode = 1
+    }
     if (bad.length > 0) {
       process.stderr.write(
         `bench: errors in ${bad.map((row) => `${row.step} on ${row.server}`).join(", ")} (see results.md)\n`

@@ -23,6 +23,11 @@ export const MetaReply = Schema.TaggedStruct("MetaReply", {
   request: FlaggedMetaRequest,
   /** The item's value (mg) or the counter's digits (ma); sent after a VA line. */
   value: Value,
+  /**
+   * The value's size (`s`) when the reply carries no value: a client decoding `HD s5` knows the size
+   * but not the bytes. Absent, the size is `value`'s length (what the store builds).
+   */
+  size: Schema.optional(Schema.Number),
   /** Seconds to live as memcached prints them (`t`): -1 for none, else wrapped to 32 bits. */
   ttl: Schema.Number,
   /** The item's CAS unique (`c`); 0 when nothing was stored. */

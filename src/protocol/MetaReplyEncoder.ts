@@ -34,7 +34,7 @@ export const encodeMetaReply = (reply: MetaReply, out: ReplyBuffer): void => {
     if (!returned.includes(flag)) continue
     switch (flag) {
       case "s":
-        line += ` s${reply.value.length}`
+        line += ` s${reply.size ?? reply.value.length}`
         break
       case "t":
         line += ` t${reply.ttl}`

@@ -1,6 +1,7 @@
 /**
- * Encoding of typed requests as text-protocol bytes: the client side of the codec. Today only tests
- * use it (every request must survive encode-then-decode, and test clients speak through it).
+ * Encoding of typed requests as text-protocol bytes: the client side of the codec, used by tests
+ * (every request must survive encode-then-decode) and by the client (`src/client`), which writes a
+ * whole batch of pipelined requests into one buffer with {@link writeRequest}.
  *
  * @module
  */
@@ -8,21 +9,26 @@ import { type FlaggedMetaRequest, metaTokenFields, type MetaTokenFlag } from "..
 import type { ClassSelection, OperatorRequest } from "../domain/OperatorRequest.js"
 import type { Request } from "../domain/Request.js"
 import { encodeBase64Key } from "./Base64Key.js"
+import { ReplyBuffer } from "./ReplyBuffer.js"
 
 const line = (...tokens: ReadonlyArray<string | number | bigint>): string => tokens.join(" ") + "\r\n"
 const quiet = (noreply: boolean) => (noreply ? ["noreply"] : [])
+const CRLF = Buffer.from("\r\n")
 
-/** The text-protocol bytes of a request. */
-export const encodeRequest = (request: Request): Buffer => {
+/** The no-op a client sends after a quiet request, so that its reply, if any, ends with `MN`. */
+export const NOOP = "mn\r\n"
+
+/** Appends the text-protocol bytes of a request to `out` (values by reference when large). */
+export const writeRequest = (request: Request, out: ReplyBuffer): void => {
   switch (request._tag) {
     case "Get":
-      return Buffer.from(line("get", ...request.keys), "latin1")
+      return out.latin1(request.keys.length === 1 ? `get ${request.keys[0]}\r\n` : line("get", ...request.keys))
     case "Gets":
-      return Buffer.from(line("gets", ...request.keys), "latin1")
+      return out.latin1(line("gets", ...request.keys))
     case "Gat":
-      return Buffer.from(line("gat", request.exptime, ...request.keys), "latin1")
+      return out.latin1(line("gat", request.exptime, ...request.keys))
     case "Gats":
-      return Buffer.from(line("gats", request.exptime, ...request.keys), "latin1")
+      return out.latin1(line("gats", request.exptime, ...request.keys))
     case "Set":
     case "Add":
     case "Replace":
@@ -30,61 +36,63 @@ export const encodeRequest = (request: Request): Buffer => {
     case "Prepend":
     case "Cas": {
       const { key, flags, exptime, value, noreply } = request
-      const head = request._tag === "Cas"
-        ? line("cas", key, flags, exptime, value.length, request.cas, ...quiet(noreply))
-        : line(request._tag.toLowerCase(), key, flags, exptime, value.length, ...quiet(noreply))
-      return Buffer.concat([Buffer.from(head, "latin1"), value, Buffer.from("\r\n")])
+      out.latin1(
+        request._tag === "Cas"
+          ? line("cas", key, flags, exptime, value.length, request.cas, ...quiet(noreply))
+          : request._tag === "Set" && !noreply
+          ? `set ${key} ${flags} ${exptime} ${value.length}\r\n`
+          : line(request._tag.toLowerCase(), key, flags, exptime, value.length, ...quiet(noreply))
+      )
+      out.bytes(value)
+      return out.bytes(CRLF)
     }
     case "TooLarge":
       // Not a request a client sends: it stands for a storage command whose data was discarded.
-      return Buffer.from(line(request.command, request.key, 0, 0, 0, ...quiet(request.noreply)) + "\r\n", "latin1")
+      return out.latin1(line(request.command, request.key, 0, 0, 0, ...quiet(request.noreply)) + "\r\n")
     case "Delete":
-      return Buffer.from(line("delete", request.key, ...quiet(request.noreply)), "latin1")
+      return out.latin1(line("delete", request.key, ...quiet(request.noreply)))
     case "Incr":
-      return Buffer.from(line("incr", request.key, request.delta, ...quiet(request.noreply)), "latin1")
+      return out.latin1(line("incr", request.key, request.delta, ...quiet(request.noreply)))
     case "Decr":
-      return Buffer.from(line("decr", request.key, request.delta, ...quiet(request.noreply)), "latin1")
+      return out.latin1(line("decr", request.key, request.delta, ...quiet(request.noreply)))
     case "Touch":
-      return Buffer.from(line("touch", request.key, request.exptime, ...quiet(request.noreply)), "latin1")
+      return out.latin1(line("touch", request.key, request.exptime, ...quiet(request.noreply)))
     case "FlushAll":
-      return Buffer.from(
+      return out.latin1(
         request.delay === 0
           ? line("flush_all", ...quiet(request.noreply))
-          : line("flush_all", request.delay, ...quiet(request.noreply)),
-        "latin1"
+          : line("flush_all", request.delay, ...quiet(request.noreply))
       )
     case "Version":
-      return Buffer.from("version\r\n")
+      return out.latin1("version\r\n")
     case "Verbosity":
-      return Buffer.from(line("verbosity", request.level, ...quiet(request.noreply)), "latin1")
+      return out.latin1(line("verbosity", request.level, ...quiet(request.noreply)))
     case "CacheMemlimit":
-      return Buffer.from(line("cache_memlimit", request.megabytes, ...quiet(request.noreply)), "latin1")
+      return out.latin1(line("cache_memlimit", request.megabytes, ...quiet(request.noreply)))
     case "Quit":
-      return Buffer.from("quit\r\n")
+      return out.latin1("quit\r\n")
     case "Shutdown":
-      return Buffer.from(line("shutdown", ...request.args), "latin1")
+      return out.latin1(line("shutdown", ...request.args))
     case "Stats":
-      return Buffer.from(line("stats", ...request.args), "latin1")
+      return out.latin1(line("stats", ...request.args))
     case "RefreshCerts":
-      return Buffer.from(line("refresh_certs", ...quiet(request.noreply)), "latin1")
+      return out.latin1(line("refresh_certs", ...quiet(request.noreply)))
     case "MetaGet":
     case "MetaDelete":
     case "MetaArithmetic":
-      return Buffer.from(line(metaCommands[request._tag], ...metaWords(request)), "latin1")
+      return out.latin1(line(metaCommands[request._tag], ...metaWords(request)))
     case "MetaSet": {
       const [key, ...flags] = metaWords(request)
-      const head = line("ms", key!, request.value.length, ...flags)
-      return Buffer.concat([Buffer.from(head, "latin1"), request.value, Buffer.from("\r\n")])
+      out.latin1(line("ms", key!, request.value.length, ...flags))
+      out.bytes(request.value)
+      return out.bytes(CRLF)
     }
     case "MetaNoop":
-      return Buffer.from("mn\r\n")
+      return out.latin1(NOOP)
     case "MetaDebug":
-      return Buffer.from(
-        request.base64 ? line("me", encodeBase64Key(request.key), "b") : line("me", request.key),
-        "latin1"
-      )
+      return out.latin1(request.base64 ? line("me", encodeBase64Key(request.key), "b") : line("me", request.key))
     default:
-      return Buffer.from(operatorLine(request), "latin1")
+      return out.latin1(operatorLine(request))
   }
 }
 
@@ -130,6 +138,13 @@ const operatorLine = (request: OperatorRequest): string => {
     case "Watch":
       return line("watch", ...request.streams)
   }
+}
+
+/** The text-protocol bytes of a request. */
+export const encodeRequest = (request: Request): Buffer => {
+  const out = new ReplyBuffer()
+  writeRequest(request, out)
+  return Buffer.concat(out.take())
 }
 
 const metaCommands = { MetaGet: "mg", MetaSet: "ms", MetaDelete: "md", MetaArithmetic: "ma" } as const

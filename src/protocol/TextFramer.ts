@@ -85,6 +85,19 @@ export class TextFramer {
     return "line"
   }
 
+  /**
+   * The next line as latin1, without its LF or CRLF and untokenized (a client reading replies, whose
+   * lines may hold runs of spaces); undefined until it has fully arrived.
+   */
+  nextRawLine(): string | undefined {
+    const buf = this.buf
+    const start = this.pos
+    const eol = buf.indexOf(LF, start)
+    if (eol < 0) return undefined
+    this.pos = eol + 1
+    return buf.toString("latin1", start, eol > start && buf[eol - 1] === CR ? eol - 1 : eol)
+  }
+
   /** memcached lets an over-long line through only if it starts (after at most 100 spaces) with get/gets. */
   private isGetPrefix(start: number): boolean {
     const buf = this.buf

@@ -15,6 +15,8 @@ export const nutcrackerPath = ["/usr/sbin/nutcracker", "/usr/bin/nutcracker"].fi
 export interface Backend {
   readonly port: number
   readonly name: string
+  /** Its share of the keys (1 unless given). */
+  readonly weight?: number
 }
 
 /** One pool: a listening port in front of the backends, with its failure handling. */
@@ -30,23 +32,25 @@ export interface Pool {
   readonly serverRetryTimeoutMs: number
   /** Milliseconds to wait for a backend's reply. */
   readonly timeoutMs: number
+  /** The key hash (fnv1a_64 unless given; md5 is what libmemcached's ketama uses). */
+  readonly hash?: string
 }
 
-/** The nutcracker YAML for `pools`: memcache protocol, ketama distribution over fnv1a_64 hashes. */
+/** The nutcracker YAML for `pools`: memcache protocol, ketama distribution over fnv1a_64 (or the pool's) hashes. */
 export const nutcrackerConfig = (pools: ReadonlyArray<Pool>): string =>
   pools
     .map((pool) =>
       [
         `${pool.name}:`,
         `  listen: 127.0.0.1:${pool.port}`,
-        `  hash: fnv1a_64`,
+        `  hash: ${pool.hash ?? "fnv1a_64"}`,
         `  distribution: ketama`,
         `  timeout: ${pool.timeoutMs}`,
         `  auto_eject_hosts: ${pool.autoEjectHosts}`,
         `  server_failure_limit: ${pool.serverFailureLimit}`,
         `  server_retry_timeout: ${pool.serverRetryTimeoutMs}`,
         `  servers:`,
-        ...pool.backends.map((b) => `   - 127.0.0.1:${b.port}:1 ${b.name}`)
+        ...pool.backends.map((b) => `   - 127.0.0.1:${b.port}:${b.weight ?? 1} ${b.name}`)
       ].join("\n")
     )
     .join("\n")

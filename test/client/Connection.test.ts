@@ -1,0 +1,200 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Fiber, TestClock } from "effect"
+import type * as net from "node:net"
+import { Duplex } from "node:stream"
+import { Connection, type ConnectionEvents } from "../../src/client/Connection.js"
+import { address } from "../../src/client/ServerAddress.js"
+import type { Request } from "../../src/domain/Request.js"
+import type { Result } from "../../src/domain/Result.js"
+import { splitAt } from "../support/arbitraries.js"
+
+/** A socket standing in for a server: records each write; `reply` pushes bytes as the server would. */
+class FakeSocket extends Duplex {
+  readonly writes: Array<string> = []
+  needDrain = false
+  constructor() {
+    super()
+    Object.defineProperty(this, "writableNeedDrain", { get: () => this.needDrain })
+  }
+  override _read() {}
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void) {
+    done()
+    void chunk
+  }
+  override write(chunk: unknown): boolean {
+    this.writes.push(Buffer.from(chunk as Buffer).toString("latin1"))
+    return true
+  }
+  reply(bytes: string): void {
+    this.push(Buffer.from(bytes, "latin1"))
+  }
+}
+
+const options = {
+  address: address({ host: "127.0.0.1", port: 1 }),
+  connectTimeoutMillis: 1000,
+  requestTimeoutMillis: 1000,
+  tls: undefined
+}
+
+/** A connection over a fake socket, with its watchdog running; events are counted. */
+const fakeConnection = Effect.gen(function*() {
+  const socket = new FakeSocket()
+  const counts = { replies: 0, failures: 0, closes: 0 }
+  const events: ConnectionEvents = {
+    onReply: () => void counts.replies++,
+    onFailure: () => void counts.failures++,
+    onClose: () => void counts.closes++
+  }
+  const connection = new Connection(socket as unknown as net.Socket, options, yield* Effect.clock, events)
+  yield* Effect.forkScoped(connection.watchdog)
+  return { socket, connection, counts }
+})
+
+const get = (key: string): Request => ({ _tag: "Get", keys: [key] })
+const raw = (connection: Connection, request: Request) => connection.send(request, Effect.succeed<Result>)
+
+/**
+ * Waits until what the fibers forked so far have queued is written: the connection writes once per
+ * event-loop turn (from setImmediate), so two turns are enough whatever the order of the callbacks.
+ */
+const nextTurn = Effect.async<void>((resume) => void setImmediate(() => setImmediate(() => resume(Effect.void))))
+
+const valueOf = (result: Result): string | undefined =>
+  result._tag === "Values" && result.hits[0] !== undefined ? Buffer.from(result.hits[0].value).toString() : undefined
+
+describe("Connection", () => {
+  it.scoped("requests from many fibers go out in one write, and each fiber gets its own reply", () =>
+    Effect.gen(function*() {
+      const { connection, socket } = yield* fakeConnection
+      const keys = Array.from({ length: 100 }, (_, i) => `k${i}`)
+      const fibers = yield* Effect.forEach(keys, (key) => Effect.fork(raw(connection, get(key))))
+      yield* nextTurn
+      expect(socket.writes).toEqual([keys.map((key) => `get ${key}\r\n`).join("")])
+      const replies = Buffer.from(keys.map((key) => `VALUE ${key} 0 ${key.length + 1}\r\n${key}!\r\nEND\r\n`).join(""))
+      for (const chunk of splitAt(replies, [7, 100, 101, 1000, 1001, 1002, 2500])) {
+        socket.reply(chunk.toString("latin1"))
+      }
+      const results = yield* Effect.forEach(fibers, Fiber.join)
+      expect(results.map(valueOf)).toEqual(keys.map((key) => `${key}!`))
+    }))
+
+  it.scoped("an interrupted request's reply is read and dropped: the next request gets its own", () =>
+    Effect.gen(function*() {
+      const { connection, socket } = yield* fakeConnection
+      const first = yield* Effect.fork(raw(connection, get("a")))
+      const second = yield* Effect.fork(raw(connection, get("b")))
+      yield* nextTurn
+      yield* Fiber.interrupt(first)
+      // One interrupted after it was written, one before: both are still written and answered.
+      const third = yield* Effect.fork(raw(connection, get("c")))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(third)
+      const fourth = yield* Effect.fork(raw(connection, get("d")))
+      yield* nextTurn
+      expect(socket.writes).toEqual(["get a\r\nget b\r\n", "get c\r\nget d\r\n"])
+      socket.reply("VALUE a 0 1\r\nA\r\nEND\r\nVALUE b 0 1\r\nB\r\nEND\r\nEND\r\nVALUE d 0 1\r\nD\r\nEND\r\n")
+      expect(valueOf(yield* Fiber.join(second))).toBe("B")
+      expect(valueOf(yield* Fiber.join(fourth))).toBe("D")
+      expect(connection.isOpen).toBe(true)
+    }))
+
+  it.scoped("a request times out on the clock; its late reply is dropped and the connection goes on", () =>
+    Effect.gen(function*() {
+      const { connection, counts, socket } = yield* fakeConnection
+      const slow = yield* Effect.fork(raw(connection, get("slow")))
+      yield* nextTurn
+      yield* TestClock.adjust("999 millis")
+      expect(slow.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 millis")
+      const timedOut = yield* Fiber.await(slow)
+      expect(timedOut).toEqual(Exit.fail(expect.objectContaining({ _tag: "Timeout", operation: "Get", millis: 1000 })))
+      expect(counts.failures).toBe(1)
+      const next = yield* Effect.fork(raw(connection, get("next")))
+      yield* nextTurn
+      socket.reply("VALUE slow 0 1\r\nS\r\nEND\r\nVALUE next 0 1\r\nN\r\nEND\r\n")
+      expect(valueOf(yield* Fiber.join(next))).toBe("N")
+    }))
+
+  it.scoped("a request that times out before it could be written is never sent", () =>
+    Effect.gen(function*() {
+      const { connection, socket } = yield* fakeConnection
+      socket.needDrain = true
+      const waiting = yield* Effect.fork(raw(connection, get("late")))
+      yield* nextTurn
+      yield* TestClock.adjust("1 second")
+      expect(yield* Fiber.await(waiting)).toMatchObject({ _tag: "Failure" })
+      socket.needDrain = false
+      const after = yield* Effect.fork(raw(connection, get("after")))
+      socket.emit("drain")
+      yield* nextTurn
+      expect(socket.writes.join("")).toBe("get after\r\n")
+      socket.reply("END\r\n")
+      expect(yield* Fiber.join(after)).toEqual({ _tag: "Values", hits: [], withCas: false })
+    }))
+
+  it.scoped("a quiet request is followed by mn; a suppressed reply is Silent", () =>
+    Effect.gen(function*() {
+      const { connection, socket } = yield* fakeConnection
+      const quietSet = yield* Effect.fork(raw(connection, {
+        _tag: "Set",
+        key: "q",
+        flags: 0,
+        exptime: 0,
+        value: Buffer.from("v"),
+        noreply: true
+      }))
+      const version = yield* Effect.fork(raw(connection, { _tag: "Version" }))
+      yield* nextTurn
+      expect(socket.writes).toEqual(["set q 0 0 1 noreply\r\nv\r\nmn\r\nversion\r\n"])
+      socket.reply("MN\r\nVERSION 1.6.18\r\n")
+      expect(yield* Fiber.join(quietSet)).toEqual({ _tag: "Silent" })
+      expect(yield* Fiber.join(version)).toEqual({ _tag: "VersionReply", version: "1.6.18" })
+    }))
+
+  it.scoped("a reply that does not fit its request closes the connection with ProtocolError", () =>
+    Effect.gen(function*() {
+      const { connection, counts, socket } = yield* fakeConnection
+      const waiting = yield* Effect.fork(raw(connection, { _tag: "Delete", key: "k", noreply: false }))
+      const behind = yield* Effect.fork(raw(connection, get("k")))
+      yield* nextTurn
+      socket.reply("STORED\r\n")
+      expect(yield* Fiber.await(waiting)).toEqual(Exit.fail(expect.objectContaining({ _tag: "ProtocolError" })))
+      expect(yield* Fiber.await(behind)).toEqual(Exit.fail(expect.objectContaining({ _tag: "ProtocolError" })))
+      expect(connection.isOpen).toBe(false)
+      expect(counts).toMatchObject({ closes: 1, failures: 1 })
+      expect(yield* Effect.exit(raw(connection, get("k")))).toMatchObject({ _tag: "Failure" })
+    }))
+
+  it.scoped("bytes that answer no request close the connection", () =>
+    Effect.gen(function*() {
+      const { connection, socket } = yield* fakeConnection
+      socket.reply("END\r\n")
+      yield* nextTurn
+      expect(connection.isOpen).toBe(false)
+    }))
+
+  it.scoped("the server closing the connection fails what waits with ConnectionLost; quit is answered by it", () =>
+    Effect.gen(function*() {
+      const { connection, socket } = yield* fakeConnection
+      const quit = yield* Effect.fork(raw(connection, { _tag: "Quit" }))
+      const after = yield* Effect.fork(raw(connection, get("k")))
+      yield* nextTurn
+      socket.destroy()
+      yield* Effect.async<void>((resume) => void socket.once("close", () => resume(Effect.void)))
+      expect(yield* Fiber.join(quit)).toEqual({ _tag: "Close" })
+      expect(yield* Fiber.await(after)).toEqual(Exit.fail(expect.objectContaining({ _tag: "ConnectionLost" })))
+    }))
+
+  it.scoped("replies resume their fibers in order, with the handler's result", () =>
+    Effect.gen(function*() {
+      const { connection, socket } = yield* fakeConnection
+      const order: Array<string> = []
+      const send = (key: string) => connection.send(get(key), () => Effect.sync(() => order.push(key)))
+      const fibers = yield* Effect.forEach(["x", "y", "z"], (key) => Effect.fork(send(key)))
+      yield* nextTurn
+      socket.reply("END\r\nEND\r\nEND\r\n")
+      yield* Effect.forEach(fibers, Fiber.join)
+      expect(order).toEqual(["x", "y", "z"])
+    }))
+})
