@@ -154,7 +154,8 @@ export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
   if (count === 0 || tokens[0]!.length < 2) return Res.results.unknownCommand
   // memcached's ntokens: the tokens it kept (at most MAX_TOKENS - 1) plus its terminator.
   const ntokens = Math.min(count, MAX_TOKENS - 1) + 1
-  // memcached's set_noreply_maybe: the last kept token is exactly "noreply".
+  // memcached's set_noreply_maybe: the last kept token is exactly "noreply". Each command below uses it
+  // only where memcached calls that function (delete only past its key; the get family never).
   const noreply = tokens[ntokens - 2] === "noreply"
   const command = tokens[0]!
   switch (command) {
@@ -207,11 +208,11 @@ export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
     }
     case "delete": {
       if (ntokens < 3 || ntokens > 5) return Res.results.unknownCommand
-      if (ntokens > 3) {
-        const holdIsZero = tokens[2] === "0"
-        const valid = (ntokens === 4 && (holdIsZero || noreply)) || (ntokens === 5 && holdIsZero && noreply)
-        if (!valid) return noreply ? Res.results.silent : deleteUsage
-      }
+      // "delete noreply" deletes the key "noreply": memcached checks for the flag only after a key.
+      if (ntokens === 3) return decode("Delete", { _tag: "Delete", key: tokens[1], noreply: false }, false)
+      const holdIsZero = tokens[2] === "0"
+      const valid = (ntokens === 4 && (holdIsZero || noreply)) || (ntokens === 5 && holdIsZero && noreply)
+      if (!valid) return noreply ? Res.results.silent : deleteUsage
       return decode("Delete", { _tag: "Delete", key: tokens[1], noreply }, noreply)
     }
     case "touch": {

@@ -61,6 +61,19 @@ describe("TextCommand.decodeLine", () => {
     expect(decode("delete k 5 noreply")._tag).toBe("Silent")
   })
 
+  it("takes noreply only where memcached's set_noreply_maybe runs for the command", () => {
+    // delete looks for noreply only when it has more than a key: "delete noreply" deletes the key
+    // "noreply" and answers, or a client would wait forever for its reply.
+    expect(decode("delete noreply")).toEqual({ _tag: "Delete", key: "noreply", noreply: false })
+    expect(decode("delete noreply noreply")).toEqual({ _tag: "Delete", key: "noreply", noreply: true })
+    // The others look at their last token whatever their arity: noreply there is a flag, elsewhere a word.
+    expect(decode("incr noreply 1")).toMatchObject({ _tag: "Incr", key: "noreply", noreply: false })
+    expect(decode("touch noreply 1")).toMatchObject({ _tag: "Touch", key: "noreply", noreply: false })
+    expect(decode("touch k noreply")._tag).toBe("Silent")
+    expect(decode("get noreply")).toEqual({ _tag: "Get", keys: ["noreply"] })
+    expect(decode("gat 0 k noreply")).toEqual({ _tag: "Gat", exptime: 0, keys: ["k", "noreply"] })
+  })
+
   it("decodes server commands", () => {
     expect(decode("flush_all")).toEqual({ _tag: "FlushAll", delay: 0, noreply: false })
     expect(decode("flush_all 10 noreply")).toEqual({ _tag: "FlushAll", delay: 10, noreply: true })
