@@ -12,9 +12,9 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import type { Key } from "../domain/Primitives.js"
+import { isKey, type Key } from "../domain/Primitives.js"
 import * as Req from "../domain/Request.js"
-import type { Request, StorageCommand } from "../domain/Request.js"
+import type { Request, Retrieval, StorageCommand } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
 import { decodeMeta, type DiscardData, type MetaSetHeader } from "./MetaCommand.js"
@@ -33,10 +33,21 @@ export interface StorageHeader {
 }
 
 /**
- * What one command line decodes to: a request, a storage header awaiting data (text or meta), data to
- * discard before a reply, or a reply to send.
+ * A get line with a key over 250 bytes after other keys: memcached has looked those up (and for gat,
+ * touched them) when it finds the bad key, then drops their replies and answers the error. So the
+ * request for the keys before it runs with its replies dropped, and `reply` is what the client gets.
  */
-export type Decoded = Request | StorageHeader | MetaSetHeader | DiscardData | Result
+export interface LookupsThenError {
+  readonly _tag: "LookupsThenError"
+  readonly request: Retrieval
+  readonly reply: Result
+}
+
+/**
+ * What one command line decodes to: a request, a storage header awaiting data (text or meta), data to
+ * discard before a reply, a reply to send, or lookups to run before an error reply.
+ */
+export type Decoded = Request | StorageHeader | MetaSetHeader | DiscardData | LookupsThenError | Result
 
 /** memcached's tokenizer keeps at most this many tokens (plus a terminator) for non-get commands. */
 const MAX_TOKENS = 24
@@ -98,6 +109,23 @@ const decode = <L extends Line>(line: L, input: unknown, noreply: boolean): (typ
   const field = failedField(decoded.left)
   const message = (field !== undefined && fieldErrors[line]?.[field]) || "bad command line format"
   return message === "bad command line format" ? Res.badCommandLine : Res.ClientError.make({ message })
+}
+
+/**
+ * A get-family line. A key over 250 bytes fails the command (memcached drops the values it found), but
+ * memcached has looked up the keys before it by then, so those still run, their replies dropped.
+ */
+const decodeRetrieval = <L extends "Get" | "Gets" | "Gat" | "Gats">(
+  line: L,
+  fields: { readonly _tag: L; readonly exptime?: string },
+  keys: ReadonlyArray<string>
+): Decoded => {
+  const bad = keys.findIndex((key) => !isKey(key))
+  if (bad <= 0) return decode(line, { ...fields, keys }, false)
+  const before = decode(line, { ...fields, keys: keys.slice(0, bad) }, false)
+  // An invalid exptime is found first, as in memcached.
+  if (!("keys" in before)) return before
+  return { _tag: "LookupsThenError", request: { ...before, noreply: true } as Retrieval, reply: Res.badCommandLine }
 }
 
 const storageCommands: Record<string, StorageCommand> = {
@@ -163,9 +191,8 @@ export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
     case "bget":
     case "gets": {
       if (ntokens < 3) return Res.results.unknownCommand
-      // A key over 250 bytes anywhere fails the whole command: memcached drops the values it found.
       const tag = command === "gets" ? "Gets" : "Get"
-      return decode(tag, { _tag: tag, keys: tokens.slice(1) }, false)
+      return decodeRetrieval(tag, { _tag: tag }, tokens.slice(1))
     }
     case "gat":
     case "gats": {
@@ -176,7 +203,7 @@ export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
         const checked = decode(tag, { _tag: tag, exptime: tokens[1], keys: ["-"] }, false)
         return "_tag" in checked && checked._tag === "ClientError" ? checked : Res.values([], tag === "Gats")
       }
-      return decode(tag, { _tag: tag, exptime: tokens[1], keys: tokens.slice(2) }, false)
+      return decodeRetrieval(tag, { _tag: tag, exptime: tokens[1]! }, tokens.slice(2))
     }
     case "set":
     case "add":

@@ -29,6 +29,8 @@ export class TextReader {
   private swallowing = 0
   /** What to yield once the data being swallowed is gone (nothing for a quiet too-large store). */
   private afterSwallow: Request | Result | null = null
+  /** A reply owed after the request just yielded (the error ending a get line with a bad key). */
+  private pendingReply: Result | null = null
   private closed = false
 
   constructor(private readonly limits: ReaderLimits) {}
@@ -60,6 +62,11 @@ export class TextReader {
     const framer = this.framer
     for (;;) {
       if (this.closed) return undefined
+      if (this.pendingReply !== null) {
+        const reply = this.pendingReply
+        this.pendingReply = null
+        return reply
+      }
       if (this.swallowing > 0) {
         // memcached answers a refused store only once its data has been read and discarded.
         if (!framer.skipBlock(this.swallowing)) return undefined
@@ -109,6 +116,9 @@ export class TextReader {
         case "DiscardData":
           this.swallow(decoded.bytes, decoded.reply)
           continue
+        case "LookupsThenError":
+          this.pendingReply = decoded.reply
+          return decoded.request
         case "Close":
           this.closed = true
           return decoded

@@ -14,10 +14,28 @@ describe("TextCommand.decodeLine", () => {
     expect(decode("gats -1 a")).toEqual({ _tag: "Gats", exptime: -1, keys: ["a"] })
     expect(decode("gat 100")).toEqual({ _tag: "Values", hits: [], withCas: false })
     expect(decode("gat abc a")).toEqual(clientError("invalid exptime argument"))
-    expect(decode("get a " + "k".repeat(251))).toEqual(clientError("bad command line format"))
+    expect(decode("get " + "k".repeat(251) + " a")).toEqual(clientError("bad command line format"))
+    expect(decode("gat abc a " + "k".repeat(251))).toEqual(clientError("invalid exptime argument"))
     expect(decode(`get ${"k".repeat(250)}`)).toMatchObject({ _tag: "Get" })
     expect(decode("get " + Array.from({ length: 40 }, (_, i) => `k${i}`).join(" "))).toMatchObject({ _tag: "Get" })
     expect(decode("get")._tag).toBe("UnknownCommand")
+  })
+
+  it("runs the lookups before a key over 250 bytes, replies dropped, then answers the error", () => {
+    const long = "k".repeat(251)
+    const error = clientError("bad command line format")
+    expect(decode(`get a ${long}`)).toEqual({
+      _tag: "LookupsThenError",
+      request: { _tag: "Get", keys: ["a"], noreply: true },
+      reply: error
+    })
+    expect(decode(`gat 100 a b ${long} c`)).toEqual({
+      _tag: "LookupsThenError",
+      request: { _tag: "Gat", exptime: 100, keys: ["a", "b"], noreply: true },
+      reply: error
+    })
+    expect(decode(`gats 0 a ${long}`)).toMatchObject({ request: { _tag: "Gats", keys: ["a"], noreply: true } })
+    expect(decode(`gets a ${long}`)).toMatchObject({ request: { _tag: "Gets", keys: ["a"], noreply: true } })
   })
 
   it("decodes storage headers with memcached's number rules", () => {

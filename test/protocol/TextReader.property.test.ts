@@ -169,6 +169,15 @@ describe("TextReader examples", () => {
     expect(reader.buffered).toBe(0)
   })
 
+  it("yields the lookups before a too-long key in a get line, then the error, then reads on", () => {
+    const items = readChunks([latin1(`gat 10 a ${"k".repeat(251)} b\r\nversion\r\n`)])
+    expect(items).toEqual([
+      { _tag: "Gat", exptime: 10, keys: ["a"], noreply: true },
+      { _tag: "ClientError", message: "bad command line format" },
+      { _tag: "Version" }
+    ])
+  })
+
   it("accepts the largest value that fits and refuses one byte more", () => {
     const fits = readChunks([latin1("set k 0 0 1048516\r\n"), Buffer.alloc(1048516, 0x61), latin1("\r\n")])
     expect(fits.map((i) => i._tag)).toEqual(["Set"])
