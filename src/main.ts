@@ -15,7 +15,7 @@ import { EFFCACHED_VERSION, PROTOCOL_VERSION } from "./config/Version.js"
 import * as Effcached from "./server/Effcached.js"
 import * as EventLoopScheduler from "./server/EventLoopScheduler.js"
 import { Lifecycle } from "./server/Lifecycle.js"
-import * as Logging from "./server/Logging.js"
+import { Logging } from "./server/Logging.js"
 
 /** sysexits' EX_USAGE: the command line was wrong. */
 const EX_USAGE = 64

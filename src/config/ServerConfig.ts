@@ -42,6 +42,13 @@ export interface Settings {
   readonly sweepIntervalMs: number
   /** Items the sweeper examines per run, over all partitions. */
   readonly sweepBudget: number
+  /**
+   * Most requests a connection executes as one batch before it writes their replies and lets others
+   * run (memcached's `reqs_per_event`, reported by `stats settings`). Not a flag.
+   */
+  readonly reqsPerEvent: number
+  /** The listening socket's backlog (memcached's `tcp_backlog`, `-b`). Not a flag. */
+  readonly listenBacklog: number
 }
 
 /** Log line formats: logfmt (`key=value`), Effect's pretty format, or one JSON object per line. */
@@ -63,7 +70,9 @@ export const defaults: Settings = {
   shutdownGraceMs: 5000,
   partitions: 4,
   sweepIntervalMs: 1000,
-  sweepBudget: 10_000
+  sweepBudget: 10_000,
+  reqsPerEvent: 1024,
+  listenBacklog: 1024
 }
 
 /** The settings in effect. */

@@ -1,26 +1,24 @@
 /**
  * The connection fiber: one per client. It loops over socket reads; each read is framed and decoded
  * into as many requests as it holds, those become one batch for the store (one mailbox offer per
- * partition involved, one resume when all are done), and the replies go out in one write. Server-level
- * commands (version, stats, quit, ...) are answered here, in order with the rest.
+ * partition involved, one resume when all are done), and the replies go out in one write. What the
+ * server answers itself (version, stats, quit, ...) comes from {@link ServerCommands}, in order with
+ * the rest.
  *
  * @module
  */
 import * as Effect from "effect/Effect"
 import { ServerConfig } from "../config/ServerConfig.js"
-import { PROTOCOL_VERSION } from "../config/Version.js"
 import { isQuiet, type Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
 import { ReplyBuffer } from "../protocol/ReplyBuffer.js"
 import { encodeReply, encodeValues } from "../protocol/ReplyEncoder.js"
-import { Store } from "../store/Store.js"
-import { ConnectionRegistry, type LiveConnection } from "./ConnectionRegistry.js"
-import { Lifecycle } from "./Lifecycle.js"
+import { type Batch, Store } from "../store/Store.js"
+import type { LiveConnection } from "./ConnectionRegistry.js"
 import { PrefixStats } from "./PrefixStats.js"
+import { isServerRequest, ServerCommands } from "./ServerCommands.js"
 import { ServerStats } from "./ServerStats.js"
-import { statsCommand, type StatsSources } from "./StatsCommand.js"
-import { MAX_BATCH } from "./StatsReport.js"
 
 /** Reply bytes buffered before they are written out and the socket drained, even within one reply. */
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024
@@ -39,14 +37,6 @@ const enum Stop {
   Close
 }
 
-const versionReply = Res.VersionReply.make({ version: PROTOCOL_VERSION })
-const shutdownDisabled = Res.NotEnabled.make({ feature: "shutdown" })
-const invalidShutdownMode = Res.ClientError.make({ message: "invalid shutdown mode" })
-
-/** Whether `shutdown <args>` names a mode memcached knows: none, or `graceful`. */
-const isShutdownMode = (args: ReadonlyArray<string>) =>
-  args.length === 0 || (args.length === 1 && args[0] === "graceful")
-
 /**
  * Serves one client (registered by the listener) until it quits or disconnects, its input is shut
  * for a graceful shutdown, or its fiber is interrupted (idle timeout, end of the grace period).
@@ -57,14 +47,14 @@ export const serveConnection = (connection: LiveConnection) =>
     const settings = yield* ServerConfig
     const counters = yield* ServerStats
     const prefixes = yield* PrefixStats
-    const lifecycle = yield* Lifecycle
+    const commands = yield* ServerCommands
     const clock = yield* Effect.clock
-    const sources: StatsSources = { store, counters, settings, prefixes, registry: yield* ConnectionRegistry }
     const { channel, reader } = connection
     const out = new ReplyBuffer()
     const logCommands = settings.verbosity >= 3
-    const requests: Array<Request | undefined> = []
-    const results: Array<Result | undefined> = []
+    const batchLimit = settings.reqsPerEvent
+    const batch: Batch = { requests: [], results: [] }
+    const { requests, results } = batch
     let storeRequests = 0
 
     // Where encoding stopped when the output filled up: the result, and the hit within it.
@@ -118,7 +108,7 @@ export const serveConnection = (connection: LiveConnection) =>
      */
     const ingest = (): Stop => {
       for (;;) {
-        if (requests.length >= MAX_BATCH) return Stop.BatchFull
+        if (requests.length >= batchLimit) return Stop.BatchFull
         const next = reader.next()
         if (next === undefined) return Stop.InputDrained
         sawCommand = true
@@ -126,42 +116,25 @@ export const serveConnection = (connection: LiveConnection) =>
         if (Res.isResult(next)) {
           push(undefined, next)
           if (next._tag === "Close") return Stop.Close
-          continue
-        }
-        switch (next._tag) {
-          case "Version":
-            push(undefined, versionReply)
-            break
-          case "Verbosity":
-            push(next, Res.results.ok)
-            break
-          case "Quit":
-            return Stop.Close
-          case "Shutdown":
-            if (!settings.enableShutdown) push(undefined, shutdownDisabled)
-            else if (!isShutdownMode(next.args)) push(undefined, invalidShutdownMode)
-            else {
-              // As memcached: this connection closes after its earlier replies; the server then drains.
+        } else if (isServerRequest(next)) {
+          const action = commands.answer(next)
+          switch (action._tag) {
+            case "Reply":
+              push(undefined, action.result)
+              break
+            case "Close":
+              return Stop.Close
+            case "Shutdown":
               shutdownRequested = true
               return Stop.Close
-            }
-            break
-          case "MetaNoop":
-            // Replies go out in request order at the end of every read, so MN follows all before it.
-            push(undefined, Res.results.metaNoop)
-            break
-          case "Stats":
-            // Statistics must see every request before them on this connection: run those first.
-            statsArgs = next.args
-            return Stop.Stats
-          case "FlushAll":
-            counters.cmdFlush++
-            push(next, undefined)
-            storeRequests++
-            break
-          default:
-            push(next, undefined)
-            storeRequests++
+            case "Stats":
+              statsArgs = action.args
+              return Stop.Stats
+          }
+        } else {
+          if (next._tag === "FlushAll") counters.cmdFlush++
+          push(next, undefined)
+          storeRequests++
         }
       }
     }
@@ -180,44 +153,46 @@ export const serveConnection = (connection: LiveConnection) =>
         }
       }
       reader.push(chunk)
-      let closing: boolean
-      for (;;) {
-        const stop = ingest()
+      // Serve everything the reader holds (inline, not a sub-effect: this runs once per socket read).
+      let stop: Stop
+      do {
+        stop = ingest()
         if (sawCommand) {
           sawCommand = false
           connection.lastCommandAt = clock.unsafeCurrentTimeMillis()
         }
         if (traced.length > 0) yield* Effect.logTrace(traced.splice(0).join(" "))
         if (storeRequests > 0) {
-          yield* store.execute(requests, results)
-          if (prefixes.enabled) prefixes.record(requests, results)
+          yield* store.execute(batch)
+          if (prefixes.enabled) prefixes.record(batch)
         }
         while (!encodeBatch()) yield* flush()
         if (stop === Stop.Stats) {
-          encodeReply(yield* statsCommand(statsArgs, sources), out)
-          continue
-        }
-        if (stop === Stop.BatchFull) {
+          encodeReply(yield* commands.stats(statsArgs), out)
+        } else if (stop === Stop.BatchFull) {
           // A long pipeline goes out in pieces, and waits while the client is not reading.
           counters.connYields++
           yield* flush()
-          continue
         }
-        closing = stop === Stop.Close
-        break
-      }
+      } while (stop === Stop.Stats || stop === Stop.BatchFull)
       yield* flush()
-      if (closing) break
+      if (stop === Stop.Close) break
     }
     if (shutdownRequested) {
       yield* Effect.logInfo("shutdown requested by a client")
-      yield* lifecycle.requestShutdown
+      yield* commands.requestShutdown
     }
     // A client that never reads its last replies cannot hold the fiber: the socket is destroyed below.
     yield* Effect.ignore(Effect.timeout(channel.close, CLOSE_GRACE))
   }).pipe(
-    Effect.ensuring(
-      Effect.zipRight(Effect.sync(() => connection.socket.destroy()), Effect.logDebug("connection closed"))
-    ),
+    Effect.ensuring(Effect.suspend(() => {
+      connection.socket.destroy()
+      const error = connection.channel.error
+      return error === undefined
+        ? Effect.logDebug("connection closed")
+        : Effect.logDebug("connection closed after a socket error").pipe(
+          Effect.annotateLogs({ error: error.message, code: (error as NodeJS.ErrnoException).code ?? "" })
+        )
+    })),
     Effect.annotateLogs("client", `${connection.socket.remoteAddress}:${connection.socket.remotePort}`)
   )

@@ -10,7 +10,6 @@
  *
  * @module
  */
-import * as Layer from "effect/Layer"
 import * as Scheduler from "effect/Scheduler"
 
 /** At most this many drain rounds per turn before yielding to I/O. */
@@ -42,8 +41,9 @@ export class EventLoopScheduler implements Scheduler.Scheduler {
   }
 }
 
-/** The scheduler instance shared by the server's fibers. */
+/**
+ * The scheduler instance the daemon runs on: `main.ts` sets it for the whole program with
+ * `Effect.withScheduler`, so every fiber, including those Layers fork, inherits it. A program that
+ * embeds the server's Layers may do the same.
+ */
 export const scheduler: Scheduler.Scheduler = new EventLoopScheduler()
-
-/** Runs the layer's fibers (and the fibers they fork) on the event-loop scheduler. */
-export const layer: Layer.Layer<never> = Layer.setScheduler(scheduler)

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
@@ -18,11 +19,10 @@ import { TextReader } from "../protocol/TextReader.js"
 import type { Store } from "../store/Store.js"
 import { serveConnection } from "./Connection.js"
 import { ConnectionRegistry, type Registry } from "./ConnectionRegistry.js"
-import type { Lifecycle } from "./Lifecycle.js"
 import type { PrefixStats } from "./PrefixStats.js"
+import type { ServerCommands } from "./ServerCommands.js"
 import { type ServerCounters, ServerStats } from "./ServerStats.js"
 import { SocketChannel } from "./SocketChannel.js"
-import { TCP_BACKLOG } from "./StatsReport.js"
 
 /** The server could not listen on its address. */
 export class ListenError extends Data.TaggedError("ListenError")<{
@@ -37,11 +37,11 @@ export class ListenError extends Data.TaggedError("ListenError")<{
 
 const tooManyConnections = Buffer.from("ERROR Too many open connections\r\n")
 
-const listen = (server: net.Server, host: string, port: number) =>
+const listen = (server: net.Server, host: string, port: number, backlog: number) =>
   Effect.async<net.AddressInfo, ListenError>((resume) => {
     const onError = (cause: Error) => resume(Effect.fail(new ListenError({ host, port, cause })))
     server.once("error", onError)
-    server.listen({ host, port, backlog: TCP_BACKLOG }, () => {
+    server.listen({ host, port, backlog }, () => {
       server.off("error", onError)
       resume(Effect.succeed(server.address() as net.AddressInfo))
     })
@@ -74,10 +74,10 @@ const drain = (registry: Registry, connections: FiberSet.FiberSet<void>, graceMs
   })
 
 /** What a connection fiber needs. */
-type ConnectionServices = Store | ServerConfig | ServerStats | ConnectionRegistry | PrefixStats | Lifecycle
+type ConnectionServices = Store | ServerConfig | ServerStats | PrefixStats | ServerCommands
 
 /** Listens and serves until the scope closes; yields the bound address. */
-export const make = Effect.gen(function*() {
+const make = Effect.gen(function*() {
   const settings = yield* ServerConfig
   const counters = yield* ServerStats
   const registry = yield* ConnectionRegistry
@@ -112,7 +112,7 @@ export const make = Effect.gen(function*() {
     )
   })
   const address = yield* Effect.acquireRelease(
-    listen(server, settings.host, settings.port),
+    listen(server, settings.host, settings.port, settings.listenBacklog),
     () => close(server, counters)
   )
   registry.setListening(address, clock.unsafeCurrentTimeMillis())
@@ -128,11 +128,17 @@ export const make = Effect.gen(function*() {
       verbosity: settings.verbosity
     })
   )
-  return address
+  return { address }
 })
 
-/** The address the server is listening on. */
-export class ListenAddress extends Effect.Tag("effcached/ListenAddress")<ListenAddress, net.AddressInfo>() {}
-
-/** Serves connections; provides the bound address (useful with port 0). */
-export const layer = Layer.scoped(ListenAddress, make)
+/** The listening server, as a service: where it listens. */
+export class Listener extends Context.Tag("effcached/Listener")<Listener, {
+  /** The bound address (the port the system chose, with `-p 0`). */
+  readonly address: net.AddressInfo
+}>() {
+  /** Listens and serves connections until the layer's scope closes, then shuts them down gracefully. */
+  static readonly layer: Layer.Layer<Listener, ListenError, ConnectionServices | ConnectionRegistry> = Layer.scoped(
+    Listener,
+    make
+  )
+}

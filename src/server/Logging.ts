@@ -17,6 +17,7 @@
  * @module
  */
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
@@ -86,17 +87,25 @@ export interface LoggingOptions {
   readonly logFile: string | null
 }
 
-/** Replaces the default logger with one writing `logFormat` lines to stderr or `logFile`, at the verbosity. */
-export const layer = (options: LoggingOptions): Layer.Layer<never, LogFileError> =>
-  Layer.unwrapScoped(
-    Effect.map(sink(options.logFile), (write) => {
-      const logger = formatter(options.logFormat).pipe(
-        Logger.map(write),
-        Logger.filterLogLevel((level) => shows(options.verbosity, level))
-      )
-      return Layer.merge(
-        Logger.replace(Logger.defaultLogger, logger),
-        Logger.minimumLogLevel(levelFor(options.verbosity))
-      )
-    })
-  )
+/** The server's logging, as a service: the options in effect, for code that logs conditionally. */
+export class Logging extends Context.Tag("effcached/Logging")<Logging, LoggingOptions>() {
+  /**
+   * Replaces the default logger with one writing `logFormat` lines to stderr or `logFile`, at the
+   * verbosity, for everything the layer is provided to; the file is closed with the layer.
+   */
+  static layer(options: LoggingOptions): Layer.Layer<Logging, LogFileError> {
+    return Layer.unwrapScoped(
+      Effect.map(sink(options.logFile), (write) => {
+        const logger = formatter(options.logFormat).pipe(
+          Logger.map(write),
+          Logger.filterLogLevel((level) => shows(options.verbosity, level))
+        )
+        return Layer.mergeAll(
+          Layer.succeed(Logging, options),
+          Logger.replace(Logger.defaultLogger, logger),
+          Logger.minimumLogLevel(levelFor(options.verbosity))
+        )
+      })
+    )
+  }
+}

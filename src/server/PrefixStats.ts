@@ -8,8 +8,8 @@
  */
 import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
-import type { Request } from "../domain/Request.js"
-import type { PrefixLine, Result } from "../domain/Result.js"
+import type { PrefixLine } from "../domain/Result.js"
+import type { Batch } from "../store/Store.js"
 import { murmur3 } from "./Murmur3.js"
 
 /** The delimiter that ends a key's prefix (memcached's `-D`, reported as `stat_key_prefix`). */
@@ -41,7 +41,8 @@ export class PrefixTable {
   }
 
   /** Counts the requests of an executed batch, as memcached counts them: per key, whatever the outcome. */
-  record(requests: ReadonlyArray<Request | undefined>, results: ReadonlyArray<Result | undefined>): void {
+  record(batch: Batch): void {
+    const { requests, results } = batch
     for (let i = 0; i < requests.length; i++) {
       const request = requests[i]
       if (request === undefined) continue

@@ -20,6 +20,8 @@ export class SocketChannel {
   private inputShut = false
   private waiter: ((effect: Effect.Effect<Buffer | null>) => void) | null = null
   private drainWaiter: ((effect: Effect.Effect<void>) => void) | null = null
+  /** The first error the socket reported, if any. */
+  error: Error | undefined = undefined
 
   constructor(readonly socket: net.Socket) {
     socket.on("data", (chunk: Buffer) => {
@@ -40,8 +42,11 @@ export class SocketChannel {
     }
     socket.on("end", end)
     socket.on("close", end)
-    // Errors (ECONNRESET and the like) end the connection; 'close' follows and wakes the reader.
-    socket.on("error", () => {})
+    // Errors (ECONNRESET and the like) end the connection; 'close' follows and wakes the reader. The
+    // connection logs the error when it ends (at -vv): a client vanishing is routine, not a failure.
+    socket.on("error", (error) => {
+      this.error ??= error
+    })
     socket.on("drain", () => this.wakeDrain())
   }
 

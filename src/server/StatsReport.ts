@@ -12,12 +12,6 @@ import type { Registry } from "./ConnectionRegistry.js"
 import { PREFIX_DELIMITER } from "./PrefixStats.js"
 import type { ServerCounters } from "./ServerStats.js"
 
-/** Most requests a connection executes as one batch before yielding (memcached's reqs_per_event). */
-export const MAX_BATCH = 1024
-
-/** The listen backlog. */
-export const TCP_BACKLOG = 1024
-
 type Entries = Array<readonly [string, string]>
 
 const strings = (entries: ReadonlyArray<readonly [string, string | number]>): Entries =>
@@ -123,9 +117,9 @@ export const settingsStats = (settings: Settings, port: number, detailEnabled: b
     ["num_threads", 1],
     ["stat_key_prefix", PREFIX_DELIMITER],
     ["detail_enabled", yesNo(detailEnabled)],
-    ["reqs_per_event", MAX_BATCH],
+    ["reqs_per_event", settings.reqsPerEvent],
     ["cas_enabled", "yes"],
-    ["tcp_backlog", TCP_BACKLOG],
+    ["tcp_backlog", settings.listenBacklog],
     ["binding_protocol", "ascii"],
     ["auth_enabled_sasl", "no"],
     ["auth_enabled_ascii", "no"],

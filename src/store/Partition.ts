@@ -9,10 +9,11 @@
  */
 import * as Effect from "effect/Effect"
 import * as Mailbox from "effect/Mailbox"
-import type { Request, Retrieval } from "../domain/Request.js"
+import type { Retrieval } from "../domain/Request.js"
 import type { DumpedItem, Hit, Result } from "../domain/Result.js"
 import type { ClassSnapshot } from "./ClassStats.js"
 import { type ItemTable, retrievalMemo } from "./ItemTable.js"
+import type { Batch } from "./Store.js"
 import type { StoreStats } from "./StoreCounters.js"
 
 /** Some keys of a multi-key retrieval that spans partitions: each partition fills its slots. */
@@ -25,8 +26,8 @@ export interface GatherPart {
 /** The part of a batch that one partition executes. */
 export interface Job {
   readonly _tag: "Job"
-  readonly requests: ReadonlyArray<Request | undefined>
-  readonly results: Array<Result | undefined>
+  /** The connection's batch, shared by every job routed from it. */
+  readonly batch: Batch
   /** Indexes of whole requests for this partition, in batch order. */
   readonly indexes: Array<number>
   /** Keys of multi-partition retrievals, in batch order among themselves. */
@@ -119,7 +120,8 @@ export const make = (table: ItemTable) =>
   })
 
 const runJob = (table: ItemTable, job: Job, now: number): void => {
-  const { indexes, parts, partAt, requests, results } = job
+  const { indexes, parts, partAt } = job
+  const { requests, results } = job.batch
   let p = 0
   for (let i = 0; i < indexes.length; i++) {
     while (p < parts.length && partAt[p]! <= i) runPart(table, parts[p++]!, now)
@@ -132,7 +134,7 @@ const runJob = (table: ItemTable, job: Job, now: number): void => {
 const internalError: Result = { _tag: "ServerError", message: "internal error" }
 
 const failJob = (job: Job): void => {
-  for (const index of job.indexes) job.results[index] ??= internalError
+  for (const index of job.indexes) job.batch.results[index] ??= internalError
 }
 
 const runPart = (table: ItemTable, part: GatherPart, now: number): void => {

@@ -11,17 +11,27 @@ import type { DumpedItem, Result } from "../domain/Result.js"
 import type { ClassSnapshot } from "./ClassStats.js"
 import type { StoreStats } from "./StoreCounters.js"
 
+/**
+ * A connection's batch: the requests it read, in order, and a result slot for each. The connection
+ * fills the slots it answers itself (errors, server commands) and leaves `undefined` those for the
+ * store; {@link StoreShape.execute} fills the rest. The connection reuses one batch for its lifetime,
+ * so the store must not keep it once `execute` has completed.
+ */
+export interface Batch {
+  /** The requests, in the order they arrived; `undefined` where the slot holds a ready result. */
+  readonly requests: Array<Request | undefined>
+  /** One slot per request; the store fills the `undefined` ones. */
+  readonly results: Array<Result | undefined>
+}
+
 /** What a store does. */
 export interface StoreShape {
   /**
-   * Executes a batch: for every index whose result is still undefined, executes `requests[i]` and
-   * writes `results[i]`. Requests on the same key take effect in batch order; the effect completes
-   * when the whole batch is done. Batching is what keeps the per-request cost low.
+   * Executes a batch: for every slot whose result is still undefined, executes the request and fills
+   * the slot. Requests on the same key take effect in batch order; the effect completes when the whole
+   * batch is done. Batching is what keeps the per-request cost low.
    */
-  readonly execute: (
-    requests: ReadonlyArray<Request | undefined>,
-    results: Array<Result | undefined>
-  ) => Effect.Effect<void>
+  readonly execute: (batch: Batch) => Effect.Effect<void>
   /** Current statistics, summed over the store's partitions. */
   readonly stats: Effect.Effect<StoreStats>
   /** Clears the counters (`stats reset`). */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -12,15 +13,24 @@ import * as Schedule from "effect/Schedule"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { Store } from "./Store.js"
 
-/** Runs the sweeper for the lifetime of the layer. */
-export const layer: Layer.Layer<never, never, Store | ServerConfig> = Layer.scopedDiscard(
-  Effect.gen(function*() {
-    const store = yield* Store
-    const settings = yield* ServerConfig
-    yield* store.sweep(settings.sweepBudget).pipe(
-      Effect.schedule(Schedule.spaced(Duration.millis(settings.sweepIntervalMs))),
-      Effect.forever,
-      Effect.forkScoped
-    )
-  })
-)
+/** The expiry sweep, as a service: its layer runs it every `sweepIntervalMs`; `sweep` runs it now. */
+export class Sweeper extends Context.Tag("effcached/Sweeper")<Sweeper, {
+  /** One sweep of `sweepBudget` items over all partitions; the number of expired items removed. */
+  readonly sweep: Effect.Effect<number>
+}>() {
+  /** Sweeps on the configured schedule for the lifetime of the layer. */
+  static readonly layer: Layer.Layer<Sweeper, never, Store | ServerConfig> = Layer.scoped(
+    Sweeper,
+    Effect.gen(function*() {
+      const store = yield* Store
+      const settings = yield* ServerConfig
+      const sweep = store.sweep(settings.sweepBudget)
+      yield* sweep.pipe(
+        Effect.schedule(Schedule.spaced(Duration.millis(settings.sweepIntervalMs))),
+        Effect.forever,
+        Effect.forkScoped
+      )
+      return { sweep }
+    })
+  )
+}

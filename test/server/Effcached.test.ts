@@ -2,8 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, TestClock } from "effect"
 import { ServerConfig } from "../../src/config/ServerConfig.js"
 import * as Effcached from "../../src/server/Effcached.js"
-import { ListenAddress } from "../../src/server/Listener.js"
-import * as PartitionedStore from "../../src/store/PartitionedStore.js"
+import { Listener } from "../../src/server/Listener.js"
+import { PartitionedStore } from "../../src/store/PartitionedStore.js"
 import { Store } from "../../src/store/Store.js"
 import { Connection } from "../support/wire.js"
 
@@ -14,16 +14,16 @@ const countingStore = (counter: { requests: number }) =>
     Effect.map(Store, (inner) =>
       Store.of({
         ...inner,
-        execute: (requests, results) => {
-          counter.requests += requests.filter((r, i) => r !== undefined && results[i] === undefined).length
-          return inner.execute(requests, results)
+        execute: (batch) => {
+          counter.requests += batch.requests.filter((r, i) => r !== undefined && batch.results[i] === undefined).length
+          return inner.execute(batch)
         }
       }))
   ).pipe(Layer.provide(PartitionedStore.layer))
 
 const withClient = <A>(f: (conn: Connection) => Promise<A>) =>
   Effect.gen(function*() {
-    const { port } = yield* ListenAddress
+    const { port } = (yield* Listener).address
     const conn = yield* Effect.promise(() => Connection.open(port))
     return yield* Effect.promise(() => f(conn)).pipe(Effect.ensuring(Effect.sync(() => conn.close())))
   })

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import * as Effcached from "../../src/server/Effcached.js"
-import { ListenAddress } from "../../src/server/Listener.js"
+import { Listener } from "../../src/server/Listener.js"
 import { Connection } from "../support/wire.js"
 
 const promise = <A>(f: () => Promise<A>) => Effect.promise(f)
@@ -31,7 +31,7 @@ const stat = (reply: string, name: string) => Number(new RegExp(`^STAT ${name} (
 describe("idle timeout", () => {
   it.scoped("closes connections idle for longer than the timeout, spares one mid-value, counts idle_kicks", () =>
     Effect.gen(function*() {
-      const { port } = yield* ListenAddress
+      const { port } = (yield* Listener).address
       const open = () => promise(() => Connection.open(port))
       const idle = yield* open()
       const partialLine = yield* open()
@@ -71,7 +71,7 @@ describe("idle timeout", () => {
 
   it.scoped("keeps every connection without a timeout", () =>
     Effect.gen(function*() {
-      const { port } = yield* ListenAddress
+      const { port } = (yield* Listener).address
       const conn = yield* promise(() => Connection.open(port))
       expect(yield* promise(() => conn.request("version\r\n"))).toMatch(/^VERSION /)
       yield* TestClock.adjust("100 seconds")

@@ -21,7 +21,7 @@ const logEachLevel = (verbosity: number, logFormat: LogFormat) =>
       yield* Effect.logError("error line")
       yield* Effect.logFatal("fatal line")
     }).pipe(
-      Effect.provide(Logging.layer({ verbosity, logFormat, logFile })),
+      Effect.provide(Logging.Logging.layer({ verbosity, logFormat, logFile })),
       Effect.locally(FiberRef.currentLoggers, loggers)
     )
     return fs.readFileSync(logFile, "utf8").trimEnd().split("\n")
@@ -69,7 +69,9 @@ describe("Logging", () => {
     Effect.gen(function*() {
       const error = yield* Effect.flip(
         Effect.logInfo("x").pipe(
-          Effect.provide(Logging.layer({ verbosity: 0, logFormat: "logfmt", logFile: "/nonexistent/dir/x.log" }))
+          Effect.provide(
+            Logging.Logging.layer({ verbosity: 0, logFormat: "logfmt", logFile: "/nonexistent/dir/x.log" })
+          )
         )
       )
       expect(error._tag).toBe("LogFileError")

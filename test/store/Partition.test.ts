@@ -16,8 +16,7 @@ class FaultyTable extends ItemTable {
 
 const job = (requests: Array<Request>, done: () => void): Partition.Job => ({
   _tag: "Job",
-  requests,
-  results: requests.map(() => undefined),
+  batch: { requests, results: requests.map(() => undefined) },
   indexes: requests.map((_, i) => i),
   parts: [],
   partAt: [],
@@ -26,7 +25,7 @@ const job = (requests: Array<Request>, done: () => void): Partition.Job => ({
 
 const send = (partition: Partition.Partition, requests: Array<Request>) =>
   Effect.async<Array<Result | undefined>>((resume) => {
-    const j = job(requests, () => resume(Effect.succeed(j.results)))
+    const j = job(requests, () => resume(Effect.succeed(j.batch.results)))
     partition.send(j)
   })
 

@@ -3,10 +3,10 @@ import { Effect, Layer, TestClock } from "effect"
 import { ServerConfig } from "../../src/config/ServerConfig.js"
 import type { Request } from "../../src/domain/Request.js"
 import type { Result } from "../../src/domain/Result.js"
-import { partitionOf } from "../../src/store/Batch.js"
-import * as PartitionedStore from "../../src/store/PartitionedStore.js"
+import { PartitionedStore } from "../../src/store/PartitionedStore.js"
+import { partitionOf } from "../../src/store/RoutedBatch.js"
 import { Store } from "../../src/store/Store.js"
-import * as Sweeper from "../../src/store/Sweeper.js"
+import { Sweeper } from "../../src/store/Sweeper.js"
 
 const bytes = (s: string) => Buffer.from(s, "latin1")
 const set = (key: string, value: string, exptime = 0): Request => ({
@@ -22,7 +22,7 @@ const run = (requests: Array<Request>) =>
   Effect.gen(function*() {
     const store = yield* Store
     const results: Array<Result | undefined> = requests.map(() => undefined)
-    yield* store.execute(requests, results)
+    yield* store.execute({ requests, results })
     return results as Array<Result>
   })
 
@@ -66,7 +66,7 @@ describe("PartitionedStore", () => {
       const store = yield* Store
       const requests: Array<Request | undefined> = [set("a", "1"), undefined, { _tag: "Get", keys: ["a"] }]
       const results: Array<Result | undefined> = [undefined, { _tag: "UnknownCommand" }, undefined]
-      yield* store.execute(requests, results)
+      yield* store.execute({ requests, results })
       expect(results.map((r) => r!._tag)).toEqual(["Stored", "UnknownCommand", "Values"])
     }).pipe(Effect.provide(storeLayer(3))))
 

@@ -6,11 +6,12 @@
  *
  * @module
  */
-import type { Request, Retrieval } from "../domain/Request.js"
+import type { Retrieval } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
-import type { Hit, Result } from "../domain/Result.js"
+import type { Hit } from "../domain/Result.js"
 import { hashKey } from "./KeyIndex.js"
 import type { GatherPart, Job } from "./Partition.js"
+import type { Batch } from "./Store.js"
 
 /** FNV-1a over the key's bytes: stable across restarts and processes, cheap for short keys. */
 export const partitionOf = (key: string, partitions: number): number => hashKey(key) % partitions
@@ -22,15 +23,14 @@ interface Gather {
 }
 
 /** A batch in flight: build it, `route` it, send the jobs; `onDone` runs when all have reported. */
-export class Batch {
+export class RoutedBatch {
   /** The job for each partition, if the batch involves it. */
   readonly jobs: Array<Job | undefined>
   private gathers: Array<Gather> | undefined
   private pending = 0
 
   constructor(
-    readonly requests: ReadonlyArray<Request | undefined>,
-    readonly results: Array<Result | undefined>,
+    readonly batch: Batch,
     private readonly partitions: number,
     private readonly onDone: () => void
   ) {
@@ -48,7 +48,7 @@ export class Batch {
     if (this.gathers !== undefined) {
       for (const g of this.gathers) {
         const hits = g.slots.filter((hit): hit is Hit => hit !== undefined)
-        this.results[g.index] = Res.values(hits, g.request._tag === "Gets" || g.request._tag === "Gats")
+        this.batch.results[g.index] = Res.values(hits, g.request._tag === "Gets" || g.request._tag === "Gats")
       }
     }
     this.onDone()
@@ -59,8 +59,7 @@ export class Batch {
     if (job === undefined) {
       job = {
         _tag: "Job",
-        requests: this.requests,
-        results: this.results,
+        batch: this.batch,
         indexes: [],
         parts: [],
         partAt: [],
@@ -74,7 +73,8 @@ export class Batch {
 
   /** Splits the batch into `jobs`; requests whose result is already set are skipped. */
   route(): this {
-    const { requests, results, partitions } = this
+    const { partitions } = this
+    const { requests, results } = this.batch
     for (let i = 0; i < requests.length; i++) {
       if (results[i] !== undefined) continue
       const request = requests[i]!
