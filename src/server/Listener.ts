@@ -92,7 +92,12 @@ const make = Effect.gen(function*() {
     if (counters.currConnections >= settings.maxConnections) {
       counters.rejectedConnections++
       socket.on("error", () => {})
-      socket.end(tooManyConnections)
+      // As memcached: write the error and close the socket. Not a half-close waiting for the client's
+      // end: a socket holding unread input never sees that end and was never closed, one fd leaked
+      // per refused client that had sent anything. What the client sends meanwhile is discarded.
+      socket.resume()
+      socket.write(tooManyConnections)
+      socket.destroySoon()
       return
     }
     counters.currConnections++
