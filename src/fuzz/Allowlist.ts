@@ -27,15 +27,22 @@ export interface Rule {
   readonly reason: string
 }
 
-/** Takes out of the replies what differs by design, on the inputs where it can. */
+/**
+ * Takes out of the replies what differs by design, on the inputs where it can: a unit is rewritten
+ * (or dropped) on both sides, or an effcached unit is taken to match a memcached unit it may differ from.
+ */
 export interface Lenience extends Rule {
   readonly appliesTo: (input: string) => boolean
-  readonly unit: (unit: string) => string | undefined
+  readonly unit?: (unit: string) => string | undefined
+  readonly matches?: (eff: string, mem: string) => boolean
 }
+
+/** Whether an effcached reply matches a memcached reply. */
+type Match = (eff: string, mem: string) => boolean
 
 /** How the two lists of replies may differ. */
 export interface Shape extends Rule {
-  readonly fits: (x: Exchange, eff: ReadonlyArray<string>, mem: ReadonlyArray<string>) => boolean
+  readonly fits: (x: Exchange, eff: ReadonlyArray<string>, mem: ReadonlyArray<string>, match: Match) => boolean
 }
 
 const BAD_KEY = "CLIENT_ERROR bad command line format"
@@ -73,12 +80,14 @@ const binaryProtocol: Shape = {
 const stopsEarly: Shape = {
   name: "long-line-read-boundary",
   reason: "compatibility.md, Known differences: Line length; a reset loses the replies in flight",
-  fits: (x, eff, mem) => {
+  fits: (x, eff, mem, match) => {
     const hangUp = hasHangUpLine(x.input)
     const quits = /(^|\n)quit\r?\n/.test(x.input.toString("latin1"))
-    const cut = (short: ReadonlyArray<string>, long: ReadonlyArray<string>, end: Outcome["end"]) =>
-      (hangUp || (quits && end === "reset")) && short.length < long.length && short.every((u, i) => u === long[i])
-    return cut(eff, mem, x.effcached.end) || cut(mem, eff, x.memcached.end)
+    const cut = (end: Outcome["end"], shorter: number) =>
+      (hangUp || (quits && end === "reset")) &&
+      Array.from({ length: shorter }).every((_, i) => match(eff[i]!, mem[i]!))
+    return (eff.length < mem.length && cut(x.effcached.end, eff.length)) ||
+      (mem.length < eff.length && cut(x.memcached.end, mem.length))
   }
 }
 
@@ -95,7 +104,7 @@ const stopsEarly: Shape = {
 const owedRepliesDropped: Shape = {
   name: "memcached-drops-owed-replies",
   reason: "compatibility.md, Known differences: Replies are never discarded",
-  fits: (x, e, m) => {
+  fits: (x, e, m, match) => {
     const hangUp = hasHangUpLine(x.input)
     const effTailMayGo = hangUp || !answeredSentinel(e)
     // Can e[i..] become m[j..] by dropping runs of e that end just before a bad-key error?
@@ -106,7 +115,7 @@ const owedRepliesDropped: Shape = {
       const state = (i * (m.length + 1) + j) * 2 + (dropping ? 1 : 0)
       if (seen.has(state)) return false
       seen.add(state)
-      if (e[i] === m[j] && (!dropping || e[i] === BAD_KEY) && fits(i + 1, j + 1, false)) return true
+      if (match(e[i]!, m[j]!) && (!dropping || e[i] === BAD_KEY) && fits(i + 1, j + 1, false)) return true
       return fits(i + 1, j, true)
     }
     return fits(0, 0, false)
@@ -150,39 +159,44 @@ const statsListings: Lenience = {
 
 const NON_NUMERIC = "CLIENT_ERROR cannot increment or decrement non-numeric value"
 
+/** A data block of whitespace only (effcached's) and one holding a number (memcached's). */
+const whitespaceData = /^\s+\r\n$/
+const numberData = /^\d+ *\r\n$/
+
 /**
  * incr/decr/ma on a value that is all whitespace (a value of "\r\n", say): memcached's strtoull skips
  * the whitespace, CR and LF included, and reads on past the end of the value into whatever memory
  * follows, so it may find a number left there by an item that is gone, and store the result;
- * effcached answers that the value is not a number. Where they differ, effcached said non-numeric and
- * memcached gave a number (or HD/VA for ma), and later reads of that key show the two values.
+ * effcached answers that the value is not a number. So effcached's non-numeric error matches a number
+ * (or ma's HD or VA), and its whitespace value matches memcached's number when the key is read back.
  */
-const whitespaceCounter: Shape = {
+const whitespaceCounter: Lenience = {
   name: "memcached-reads-past-whitespace-value",
   reason: "compatibility.md, Known differences: incr/decr on a value of whitespace only",
-  fits: (x, e, m) => {
-    if (!/(^|\n)\s*(incr|decr|ma) /.test(x.input.toString("latin1")) || e.length !== m.length) return false
-    let counted = false
-    for (let i = 0; i < e.length; i++) {
-      if (e[i] === m[i]) continue
-      if (e[i] === NON_NUMERIC && /^(\d+|HD.*|VA .*)$/s.test(m[i]!)) counted = true
-      else if (!counted || e[i]!.split(" ", 2).join(" ") !== m[i]!.split(" ", 2).join(" ")) return false
-    }
-    return counted
+  appliesTo: (input) => /(^|\n)\s*(incr|decr|ma) /.test(input),
+  matches: (eff, mem) => {
+    if (eff === NON_NUMERIC) return /^(\d+|HD.*|VA .*)$/s.test(mem)
+    const [effHead, effData] = eff.split(/(?<=^[^\r]*)\r\n/)
+    const [memHead, memData] = mem.split(/(?<=^[^\r]*)\r\n/)
+    if (effData === undefined || memData === undefined) return false
+    return effHead!.split(" ", 2).join(" ") === memHead!.split(" ", 2).join(" ") &&
+      whitespaceData.test(effData) && numberData.test(memData)
   }
 }
 
 /** The ways the replies may differ in shape, in the order they are tried. */
-export const shapes: ReadonlyArray<Shape> = [binaryProtocol, stopsEarly, owedRepliesDropped, whitespaceCounter]
+export const shapes: ReadonlyArray<Shape> = [binaryProtocol, stopsEarly, owedRepliesDropped]
 
 /** What may be taken out of the replies. */
-export const leniences: ReadonlyArray<Lenience> = [statsListings, counterAfterMetaGet]
+export const leniences: ReadonlyArray<Lenience> = [statsListings, counterAfterMetaGet, whitespaceCounter]
 
 /** Every accepted difference. */
 export const rules: ReadonlyArray<Rule> = [...shapes, ...leniences]
 
-const same = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) =>
-  a.length === b.length && a.every((u, i) => u === b[i])
+const exactly: Match = (eff, mem) => eff === mem
+
+const same = (a: ReadonlyArray<string>, b: ReadonlyArray<string>, match: Match) =>
+  a.length === b.length && a.every((u, i) => match(u, b[i]!))
 
 /**
  * The rules that explain the difference (the leniences used and the shape, if the replies are not
@@ -193,24 +207,25 @@ export const explain = (x: Exchange): ReadonlyArray<Rule> | undefined => {
   const applicable = leniences.filter((l) => l.appliesTo(text))
   const eff = parseReplies(x.effcached.bytes).units
   const mem = parseReplies(x.memcached.bytes).units
-  // Every combination of the applicable leniences, fewest first (there are at most two).
+  // Every combination of the applicable leniences, fewest first.
   const combos: Array<ReadonlyArray<Lenience>> = [[]]
   for (const l of applicable) for (const c of [...combos]) combos.push([...c, l])
   combos.sort((a, b) => a.length - b.length)
   for (const used of combos) {
     const apply = (units: ReadonlyArray<string>) =>
-      used.reduce<ReadonlyArray<string>>(
-        (us, l) =>
-          us.flatMap((u) => {
-            const kept = l.unit(u)
-            return kept === undefined ? [] : [kept]
-          }),
-        units
-      )
+      used.reduce<ReadonlyArray<string>>((us, l) => {
+        const rewrite = l.unit
+        if (rewrite === undefined) return us
+        return us.flatMap((u) => {
+          const kept = rewrite(u)
+          return kept === undefined ? [] : [kept]
+        })
+      }, units)
+    const match: Match = (e, m) => e === m || used.some((l) => l.matches?.(e, m) === true)
     const e = apply(eff)
     const m = apply(mem)
-    if (used.length > 0 && same(e, m)) return used
-    const shape = shapes.find((s) => s.fits(x, e, m))
+    if (used.length > 0 && same(e, m, match)) return used
+    const shape = shapes.find((s) => s.fits(x, e, m, used.length === 0 ? exactly : match))
     if (shape !== undefined) return [...used, shape]
   }
   return undefined

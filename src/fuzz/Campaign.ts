@@ -60,6 +60,8 @@ export interface Finding {
 export interface CampaignReport {
   readonly seed: number
   inputs: number
+  /** Inputs both servers answered identically (the rest were accepted, unstable or findings). */
+  same: number
   commands: number
   bytes: number
   ms: number
@@ -124,6 +126,7 @@ export const run = (options: CampaignOptions): Effect.Effect<CampaignReport> =>
     const report: CampaignReport = {
       seed: options.seed,
       inputs: 0,
+      same: 0,
       commands: 0,
       bytes: 0,
       ms: 0,
@@ -150,6 +153,7 @@ export const run = (options: CampaignOptions): Effect.Effect<CampaignReport> =>
         report.commands += input.commands
         report.bytes += input.bytes.length
         report.byStyle[input.style]++
+        if (result.verdict._tag === "Same") report.same++
         if (result.verdict._tag === "Allowed") {
           report.allowed[result.verdict.rule] = (report.allowed[result.verdict.rule] ?? 0) + 1
         }

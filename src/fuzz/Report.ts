@@ -49,7 +49,8 @@ export const describeReport = (report: CampaignReport): string => {
     `seed ${report.seed}: ${report.inputs} inputs (${styles}), ${report.commands} commands, ` +
     `${(report.bytes / 1024 / 1024).toFixed(1)} MB in ${seconds.toFixed(1)} s ` +
     `(${(report.inputs / Math.max(seconds, 0.001)).toFixed(0)} inputs/s); ` +
-    `${report.sentinelChecks} sentinel checks`
+    `${report.sentinelChecks} sentinel checks`,
+    `identical replies on ${report.same} inputs (${(100 * report.same / Math.max(report.inputs, 1)).toFixed(1)}%)`
   ]
   for (const [names, n] of Object.entries(report.allowed).sort(([, a], [, b]) => b - a)) {
     lines.push(`accepted ${n} x ${names}`)

@@ -7,6 +7,7 @@
  *   npm run fuzz                                   20,000 inputs from a random seed (printed)
  *   npm run fuzz -- --seed 7 --seconds 3600        a long run
  *   npm run fuzz -- --seed 7 --replay 1234,99      inputs again, with both servers' full replies
+ *   npm run fuzz -- --daemon ../old/dist/main.js   another build of effcached
  *
  * Exits 1 when anything was found, 64 on a bad command line, 69 when memcached is not installed.
  *
@@ -27,7 +28,7 @@ const EX_UNAVAILABLE = 69
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 
 const usage = `usage: npm run fuzz -- [--seed N] [--inputs N] [--first N] [--seconds S] [--lanes N]
-                     [--deadline MS] [--retries N] [--memory MB] [--replay I[,I...]]`
+                     [--deadline MS] [--retries N] [--memory MB] [--replay I[,I...]] [--daemon PATH]`
 
 interface Options {
   readonly seed: number
@@ -39,6 +40,8 @@ interface Options {
   readonly retries: number
   readonly memoryMb: number
   readonly replay: ReadonlyArray<number> | undefined
+  /** The effcached to test (another build's dist/main.js), instead of this checkout's. */
+  readonly daemon: string | undefined
 }
 
 const parse = (argv: ReadonlyArray<string>): Options | string => {
@@ -49,7 +52,7 @@ const parse = (argv: ReadonlyArray<string>): Options | string => {
     if (!flag.startsWith("--") || value === undefined) return `bad argument ${flag}`
     values.set(flag.slice(2), value)
   }
-  const known = ["seed", "inputs", "first", "seconds", "lanes", "deadline", "retries", "memory", "replay"]
+  const known = ["seed", "inputs", "first", "seconds", "lanes", "deadline", "retries", "memory", "replay", "daemon"]
   const unknown = [...values.keys()].find((k) => !known.includes(k))
   if (unknown !== undefined) return `unknown option --${unknown}`
   const int = (name: string, fallback: number, min = 0) => {
@@ -71,7 +74,8 @@ const parse = (argv: ReadonlyArray<string>): Options | string => {
       deadlineMs: int("deadline", 5000, 100),
       retries: int("retries", 2),
       memoryMb: int("memory", 1024, 64),
-      replay
+      replay,
+      daemon: values.get("daemon")
     }
   } catch (e) {
     return (e as Error).message
@@ -82,7 +86,15 @@ const program = (options: Options) =>
   Effect.gen(function*() {
     const specs = Servers.specs(root)
     const memcachedSpec = specs.memcached
-    const effcachedSpec = specs.effcached
+    const daemon = options.daemon
+    const effcachedSpec: Servers.ServerSpec = daemon === undefined
+      ? specs.effcached
+      : {
+        _tag: "Available",
+        name: "effcached",
+        command: process.execPath,
+        args: (port, mb) => [daemon, "-p", `${port}`, "-m", `${mb}`]
+      }
     if (memcachedSpec._tag === "Missing" || effcachedSpec._tag === "Missing") {
       const missing = memcachedSpec._tag === "Missing" ? memcachedSpec : effcachedSpec
       console.error(`fuzz: ${missing._tag === "Missing" ? missing.reason : ""}`)
