@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { isQuiet, type Request } from "../domain/Request.js"
@@ -24,7 +25,7 @@ import { ServerStats } from "./ServerStats.js"
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024
 
 /** How long a closing connection may take to flush its last replies. */
-const CLOSE_GRACE = "5 seconds"
+const CLOSE_GRACE_MS = 5000
 
 /** The first byte of a binary-protocol request. */
 const BINARY_MAGIC = 0x80
@@ -37,18 +38,37 @@ const enum Stop {
   Close
 }
 
+/** What every connection uses: resolved once, when the server starts, not per connection. */
+interface Services {
+  readonly store: Store["Type"]
+  readonly settings: ServerConfig["Type"]
+  readonly counters: ServerStats["Type"]
+  readonly prefixes: PrefixStats["Type"]
+  readonly commands: ServerCommands["Type"]
+  readonly clock: Clock.Clock
+}
+
 /**
- * Serves one client (registered by the listener) until it quits or disconnects, its input is shut
- * for a graceful shutdown, or its fiber is interrupted (idle timeout, end of the grace period).
+ * The function that serves one client (registered by the listener) until it quits or disconnects,
+ * its input is shut for a graceful shutdown, or its fiber is interrupted (idle timeout, end of the
+ * grace period). A reconnect storm opens thousands of connections a second, so what they share is
+ * looked up here, once.
  */
-export const serveConnection = (connection: LiveConnection) =>
-  Effect.gen(function*() {
-    const store = yield* Store
-    const settings = yield* ServerConfig
-    const counters = yield* ServerStats
-    const prefixes = yield* PrefixStats
-    const commands = yield* ServerCommands
-    const clock = yield* Effect.clock
+export const connectionServer = Effect.gen(function*() {
+  const services: Services = {
+    store: yield* Store,
+    settings: yield* ServerConfig,
+    counters: yield* ServerStats,
+    prefixes: yield* PrefixStats,
+    commands: yield* ServerCommands,
+    clock: yield* Effect.clock
+  }
+  return (connection: LiveConnection) => serveConnection(connection, services)
+})
+
+const serveConnection = (connection: LiveConnection, services: Services) => {
+  const { store, settings, counters, prefixes, commands, clock } = services
+  const served = Effect.gen(function*() {
     const { channel, reader } = connection
     const out = new ReplyBuffer()
     const logCommands = settings.verbosity >= 3
@@ -139,7 +159,9 @@ export const serveConnection = (connection: LiveConnection) =>
       }
     }
 
-    yield* Effect.logDebug("connection opened")
+    // Log calls below the level are dropped by Effect, but building them is not free: at -vv only.
+    const logConnections = settings.verbosity >= 2
+    if (logConnections) yield* Effect.logDebug("connection opened")
     let first = true
     for (;;) {
       const chunk = yield* channel.read
@@ -183,16 +205,21 @@ export const serveConnection = (connection: LiveConnection) =>
       yield* commands.requestShutdown
     }
     // A client that never reads its last replies cannot hold the fiber: the socket is destroyed below.
-    yield* Effect.ignore(Effect.timeout(channel.close, CLOSE_GRACE))
-  }).pipe(
-    Effect.ensuring(Effect.suspend(() => {
-      connection.socket.destroy()
-      const error = connection.channel.error
-      return error === undefined
-        ? Effect.logDebug("connection closed")
-        : Effect.logDebug("connection closed after a socket error").pipe(
-          Effect.annotateLogs({ error: error.message, code: (error as NodeJS.ErrnoException).code ?? "" })
-        )
-    })),
-    Effect.annotateLogs("client", `${connection.socket.remoteAddress}:${connection.socket.remotePort}`)
-  )
+    yield* channel.close(CLOSE_GRACE_MS)
+  })
+  const closed = Effect.suspend(() => {
+    connection.socket.destroy()
+    if (settings.verbosity < 2) return Effect.void
+    const error = connection.channel.error
+    return error === undefined
+      ? Effect.logDebug("connection closed")
+      : Effect.logDebug("connection closed after a socket error").pipe(
+        Effect.annotateLogs({ error: error.message, code: (error as NodeJS.ErrnoException).code ?? "" })
+      )
+  })
+  const serving = Effect.ensuring(served, closed)
+  // Warnings and errors (from -v) name the client.
+  return settings.verbosity < 1
+    ? serving
+    : Effect.annotateLogs(serving, "client", `${connection.socket.remoteAddress}:${connection.socket.remotePort}`)
+}

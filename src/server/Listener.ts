@@ -17,7 +17,7 @@ import { ServerConfig } from "../config/ServerConfig.js"
 import { EFFCACHED_VERSION } from "../config/Version.js"
 import { TextReader } from "../protocol/TextReader.js"
 import type { Store } from "../store/Store.js"
-import { serveConnection } from "./Connection.js"
+import { connectionServer } from "./Connection.js"
 import { ConnectionRegistry, type Registry } from "./ConnectionRegistry.js"
 import type { PrefixStats } from "./PrefixStats.js"
 import type { ServerCommands } from "./ServerCommands.js"
@@ -86,6 +86,7 @@ const make = Effect.gen(function*() {
   // accepting, then drains, then interrupts whatever outlived the grace period.
   const connections = yield* FiberSet.make<void>()
   const run = yield* FiberSet.runtime(connections)<ConnectionServices>()
+  const serveConnection = yield* connectionServer
   yield* Effect.addFinalizer(() => drain(registry, connections, settings.shutdownGraceMs))
   const server = net.createServer({ noDelay: true })
   server.on("connection", (socket) => {

@@ -130,19 +130,28 @@ export class SocketChannel {
     })
   }
 
-  /** Sends what is still buffered and half-closes; completes once it is flushed or the socket is gone. */
-  readonly close: Effect.Effect<void> = Effect.async((resume) => {
-    const socket = this.socket
-    if (socket.destroyed) return resume(Effect.void)
-    let resumed = false
-    const done = () => {
-      if (!resumed) {
-        resumed = true
-        resume(Effect.void)
+  /**
+   * Sends what is still buffered and half-closes; completes once it is flushed, the socket is gone, or
+   * `graceMs` have passed (a client that never reads). One timer, not a forked timeout: every
+   * connection ends here, thousands a second in a reconnect storm.
+   */
+  close(graceMs: number): Effect.Effect<void> {
+    return Effect.async((resume) => {
+      const socket = this.socket
+      if (socket.destroyed) return resume(Effect.void)
+      let resumed = false
+      const done = () => {
+        if (!resumed) {
+          resumed = true
+          clearTimeout(timer)
+          resume(Effect.void)
+        }
       }
-    }
-    socket.once("finish", done)
-    socket.once("close", done)
-    socket.end()
-  })
+      const timer = setTimeout(done, graceMs)
+      socket.once("finish", done)
+      socket.once("close", done)
+      socket.end()
+      return Effect.sync(() => clearTimeout(timer))
+    })
+  }
 }
