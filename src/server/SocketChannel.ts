@@ -135,9 +135,12 @@ export class SocketChannel {
   }
 
   /**
-   * Sends what is still buffered and half-closes; completes once it is flushed, the socket is gone, or
-   * `graceMs` have passed (a client that never reads). One timer, not a forked timeout: every
-   * connection ends here, thousands a second in a reconnect storm.
+   * Sends what is still buffered and half-closes, then reads and discards what the client still sends
+   * until it closes too (a lingering close); completes once the socket is closed or `graceMs` have
+   * passed (a client that never reads, or never closes). Closing a socket with input unread makes the
+   * kernel reset the connection and drop the replies not yet delivered: exactly those a quit, a
+   * graceful shutdown or a hang-up owes. A client that closed first (the usual end) is gone already.
+   * One timer, not a forked timeout: every connection ends here, thousands a second in a reconnect storm.
    */
   close(graceMs: number): Effect.Effect<void> {
     return Effect.async((resume) => {
@@ -152,7 +155,8 @@ export class SocketChannel {
         }
       }
       const timer = setTimeout(done, graceMs)
-      socket.once("finish", done)
+      this.inputShut = true
+      socket.resume()
       socket.once("close", done)
       socket.end()
       return Effect.sync(() => clearTimeout(timer))
