@@ -10,15 +10,21 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Cli from "./config/Cli.js"
+import type { Settings } from "./config/ServerConfig.js"
 import { EFFCACHED_VERSION, PROTOCOL_VERSION } from "./config/Version.js"
 import * as Effcached from "./server/Effcached.js"
 import * as EventLoopScheduler from "./server/EventLoopScheduler.js"
 import { Lifecycle } from "./server/Lifecycle.js"
+import type { ListenError } from "./server/Listener.js"
 import { Logging } from "./server/Logging.js"
 
 /** sysexits' EX_USAGE: the command line was wrong. */
 const EX_USAGE = 64
+
+/** sysexits' EX_SOFTWARE: an internal error the server cannot go on after (a store partition stopped). */
+const EX_SOFTWARE = 70
 
 /** sysexits' EX_OSERR: the port cannot be listened on (memcached's exit status for it too). */
 const EX_OSERR = 71
@@ -26,7 +32,16 @@ const EX_OSERR = 71
 /** sysexits' EX_CANTCREAT: the log file cannot be opened. */
 const EX_CANTCREAT = 73
 
-/** Serves until a client asks to shut down, or the fiber is interrupted by a signal. */
+/**
+ * The add-ons the settings ask for: the metrics endpoint with `--metrics-port`, imported only then
+ * (its HTTP server's modules cost memory the daemon otherwise does without).
+ */
+const addOns = (settings: Settings): Effcached.AddOn<ListenError> =>
+  settings.metricsPort === null
+    ? Layer.empty
+    : Layer.unwrapEffect(Effect.promise(() => import("./metrics/MetricsServer.js")).pipe(Effect.map((m) => m.layer)))
+
+/** Serves until a client asks to shut down, the store fails, or the fiber is interrupted by a signal. */
 const serveUntilShutdown = Effect.flatMap(Lifecycle, (lifecycle) => lifecycle.shutdownRequested).pipe(
   Effect.onInterrupt(() => Effect.logInfo("signal received: shutting down")),
   Effect.zipRight(Effect.logInfo("shutting down"))
@@ -48,7 +63,7 @@ switch (command._tag) {
     Effect.gen(function*() {
       // Command-line notices belong with the startup line, so they show at every verbosity.
       for (const warning of command.warnings) yield* Effect.logInfo(warning)
-      yield* Effect.provide(serveUntilShutdown, Effcached.layer(command.settings)).pipe(
+      yield* Effect.provide(serveUntilShutdown, Effcached.layer(command.settings, addOns(command.settings))).pipe(
         Effect.onExit((exit) =>
           exit._tag === "Success" || Cause.isInterruptedOnly(exit.cause) ? Effect.logInfo("stopped") : Effect.void
         )
@@ -60,6 +75,13 @@ switch (command._tag) {
           Effect.logFatal(e.message),
           Effect.sync(() => {
             process.exitCode = EX_OSERR
+          })
+        )),
+      Effect.catchTag("StoreFailure", (e) =>
+        Effect.zipRight(
+          Effect.logFatal(e.message),
+          Effect.sync(() => {
+            process.exitCode = EX_SOFTWARE
           })
         )),
       Effect.tapErrorCause((cause) =>

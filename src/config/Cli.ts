@@ -199,6 +199,13 @@ const options: ReadonlyArray<Option> = [
     apply: (v, s) => (s.shutdownGraceMs = integer(v, 0, 3600, "a number of seconds from 0 to 3600") * 1000)
   },
   {
+    long: "metrics-port",
+    env: "EFFCACHED_METRICS_PORT",
+    arg: "<num>",
+    help: "serve Prometheus metrics at http://<listen address>:<num>/metrics (default: off)",
+    apply: (v, s) => (s.metricsPort = integer(v, 0, 65535, "a port number from 0 to 65535"))
+  },
+  {
     short: "o",
     long: "extended",
     arg: "<opt,...>",

@@ -49,6 +49,8 @@ export interface Settings {
   readonly reqsPerEvent: number
   /** The listening socket's backlog (memcached's `tcp_backlog`, `-b`). Not a flag. */
   readonly listenBacklog: number
+  /** Port of the Prometheus metrics endpoint on the listen address (`--metrics-port`); null: off. */
+  readonly metricsPort: number | null
 }
 
 /** Log line formats: logfmt (`key=value`), Effect's pretty format, or one JSON object per line. */
@@ -72,7 +74,8 @@ export const defaults: Settings = {
   sweepIntervalMs: 1000,
   sweepBudget: 10_000,
   reqsPerEvent: 1024,
-  listenBacklog: 1024
+  listenBacklog: 1024,
+  metricsPort: null
 }
 
 /** The settings in effect. */

@@ -6,6 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import { MetaArithmetic, MetaDebug, MetaDelete, MetaGet, MetaNoop, MetaSet } from "./MetaRequest.js"
+import { OperatorRequest } from "./OperatorRequest.js"
 import { BinaryKey, Exptime, Flags, Key, U64, Value } from "./Primitives.js"
 
 const Keys = Schema.NonEmptyArray(Key)
@@ -108,7 +109,8 @@ export const Request = Schema.Union(
   MetaDelete,
   MetaArithmetic,
   MetaNoop,
-  MetaDebug
+  MetaDebug,
+  ...OperatorRequest.members
 )
 /** @see Request */
 export type Request = typeof Request.Type

@@ -70,8 +70,38 @@ export const MemlimitRejected = Schema.TaggedStruct("MemlimitRejected", {
 export const DumpedItem = Schema.Struct({ key: Schema.String, bytes: Schema.Number, exptime: Schema.Number })
 /** @see DumpedItem */
 export type DumpedItem = typeof DumpedItem.Type
+/**
+ * What a scan of the store reports about one live item (`stats cachedump`, and memcached's crawler
+ * dumps): its key (latin1; `binaryKey` when stored through a base64 meta key), value length, times
+ * (Unix seconds; `exptime` 0 = never), CAS unique, whether it was fetched since stored, its size class
+ * and its size as memcached measures it.
+ */
+export const ItemMetadata = Schema.Struct({
+  key: Schema.String,
+  binaryKey: Schema.Boolean,
+  valueLength: Schema.Number,
+  exptime: Schema.Number,
+  time: Schema.Number,
+  lastAccess: Schema.Number,
+  cas: Schema.Number,
+  fetched: Schema.Boolean,
+  sizeClass: Schema.Number,
+  size: Schema.Number
+})
+/** @see ItemMetadata */
+export type ItemMetadata = typeof ItemMetadata.Type
 /** The items `stats cachedump <class> <limit>` lists. */
 export const CacheDump = Schema.TaggedStruct("CacheDump", { items: Schema.Array(DumpedItem) })
+/**
+ * An operator command's status line, worded as memcached words it: `BADCLASS invalid class id`,
+ * `NOSPARE source class has no spare pages`, `ERROR hot and warm pcts must not exceed 80`, ...
+ */
+export const StatusLine = Schema.TaggedStruct("StatusLine", {
+  status: Schema.Literal("BADCLASS", "BUSY", "NOTSTARTED", "SAME", "NOSPARE", "ERROR", "WATCHER_TOO_MANY"),
+  message: Schema.String
+})
+/** @see StatusLine */
+export type StatusLine = typeof StatusLine.Type
 /** Close the connection after the replies before this one are sent (quit, or an unrecoverable input). */
 export const Close = Schema.TaggedStruct("Close", {})
 /** Nothing to send (a quiet request, or a request whose reply is suppressed). */
@@ -98,6 +128,7 @@ export const Result = Schema.Union(
   ServerError,
   NotEnabled,
   MemlimitRejected,
+  StatusLine,
   Close,
   Silent,
   MetaReply,
@@ -128,6 +159,23 @@ export const results = {
 /** memcached's reply to a malformed command line. */
 export const badCommandLine = ClientError.make({ message: "bad command line format" })
 
+/**
+ * The error replies more than one module gives, made once: the store's semantics and the protocols'
+ * decoders answer with the same instances.
+ */
+export const errors = {
+  /** A store that does not fit and cannot evict (`-M`), or a failed allocation. */
+  outOfMemory: ServerError.make({ message: "out of memory storing object" }),
+  /** A value over the item size limit. */
+  tooLarge: ServerError.make({ message: "object too large for cache" }),
+  /** incr/decr on a value that is not a number. */
+  nonNumeric: ClientError.make({ message: "cannot increment or decrement non-numeric value" }),
+  /** A meta command's opaque (O) token over 32 bytes. */
+  opaqueTooLong: ClientError.make({ message: "opaque token too long" }),
+  /** A bug inside the server, contained: the request failed, the server goes on. */
+  internalError: ServerError.make({ message: "internal error" })
+} as const
+
 /** Builds a Values result without validation (hot path: the store's items are valid by construction). */
 export const values = (hits: ReadonlyArray<Hit>, withCas: boolean): Result => ({ _tag: "Values", hits, withCas })
 
@@ -155,6 +203,7 @@ const resultTags: Record<Result["_tag"], true> = {
   ServerError: true,
   NotEnabled: true,
   MemlimitRejected: true,
+  StatusLine: true,
   Close: true,
   Silent: true,
   MetaReply: true,

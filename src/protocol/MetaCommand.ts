@@ -160,8 +160,6 @@ const flagError = (tokens: ReadonlyArray<string>, start: number): string | undef
 const setModes: Readonly<Record<string, MetaSetMode>> = { E: "E", A: "A", P: "P", R: "R", S: "S" }
 const arithmeticModes: Readonly<Record<string, MetaArithmeticMode>> = { I: "I", "+": "+", D: "D", "-": "-" }
 
-const opaqueTooLong = Res.ClientError.make({ message: "opaque token too long" })
-
 /** Decodes `mn`, `me`, `mg`, `ms`, `md` or `ma` (the command is `tokens[0]`). */
 export const decodeMeta = (tokens: ReadonlyArray<string>): MetaDecoded => {
   const command = tokens[0]!
@@ -198,7 +196,7 @@ export const decodeMeta = (tokens: ReadonlyArray<string>): MetaDecoded => {
         recache: values.recache
       }
     case "md":
-      if (common.opaque !== undefined && common.opaque.length > MAX_OPAQUE_LENGTH) return opaqueTooLong
+      if (common.opaque !== undefined && common.opaque.length > MAX_OPAQUE_LENGTH) return Res.errors.opaqueTooLong
       return {
         _tag: "MetaDelete",
         ...common,
@@ -258,7 +256,7 @@ const decodeSet = (tokens: ReadonlyArray<string>): MetaDecoded => {
     return { _tag: "DiscardData", bytes: length, reply: clientError("invalid mode for ms M token") }
   }
   if (values.opaque !== undefined && values.opaque.length > MAX_OPAQUE_LENGTH) {
-    return { _tag: "DiscardData", bytes: length, reply: opaqueTooLong }
+    return { _tag: "DiscardData", bytes: length, reply: Res.errors.opaqueTooLong }
   }
   return {
     _tag: "MetaSetHeader",

@@ -97,3 +97,31 @@ export const parseI32 = (s: string): number | undefined => {
   if (value > I64_MAX || value < -I64_MAX - 1n) return undefined
   return Number(BigInt.asIntN(32, value))
 }
+
+/** strtod's decimal and hexadecimal forms, infinities and NaN, after optional leading whitespace. */
+const DOUBLE =
+  /^[ \t\n\v\f\r]*[+-]?(?:0[xX](?:[\da-fA-F]+\.?[\da-fA-F]*|\.[\da-fA-F]+)(?:[pP][+-]?\d+)?|inf(?:inity)?|nan|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/i
+
+/**
+ * memcached's `safe_strtod` (ratios, LRU age factors): strtod, which must consume something and be
+ * followed by the end or whitespace, and must not overflow.
+ */
+export const parseDouble = (s: string): number | undefined => {
+  const match = DOUBLE.exec(s)
+  if (match === null || !endsCleanly(s, match[0].length)) return undefined
+  const text = match[0].trim()
+  const unsigned = text.replace(/^[+-]/, "")
+  const sign = text.startsWith("-") ? -1 : 1
+  let value: number
+  if (/^inf/i.test(unsigned)) value = Infinity
+  else if (/^nan/i.test(unsigned)) value = NaN
+  else if (/^0x/i.test(unsigned)) {
+    const [, mantissa, exponent] = /^0x([^pP]*)(?:[pP]([+-]?\d+))?$/i.exec(unsigned)!
+    const [whole, fraction = ""] = mantissa!.split(".")
+    value = (parseInt(whole || "0", 16) + (fraction === "" ? 0 : parseInt(fraction, 16) / 16 ** fraction.length)) *
+      2 ** Number(exponent ?? 0)
+  } else value = Number(unsigned)
+  // strtod reports ERANGE for a finite number too large for a double.
+  if (!Number.isFinite(value) && !/^(inf|nan)/i.test(unsigned)) return undefined
+  return sign * value
+}

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Result } from "../domain/Result.js"
+import type { DumpedItem, Result } from "../domain/Result.js"
 import { encodeMetaDebugReply, encodeMetaReply } from "./MetaReplyEncoder.js"
 import type { ReplyBuffer } from "./ReplyBuffer.js"
 
@@ -55,6 +55,11 @@ export const encodeValues = (result: Values, out: ReplyBuffer, from: number, lim
   return -1
 }
 
+const cacheDumpLine = (item: DumpedItem): string => `ITEM ${item.key} [${item.bytes} b; ${item.exptime} s]\r\n`
+
+/** The bytes of one `stats cachedump` line: memcached bounds the reply by them. */
+export const cacheDumpLineLength = (item: DumpedItem): number => cacheDumpLine(item).length
+
 /** Writes the reply for `result`; `Close` and `Silent` write nothing. */
 export const encodeReply = (result: Result, out: ReplyBuffer): void => {
   switch (result._tag) {
@@ -76,7 +81,7 @@ export const encodeReply = (result: Result, out: ReplyBuffer): void => {
       return out.bytes(END)
     }
     case "CacheDump": {
-      for (const item of result.items) out.latin1(`ITEM ${item.key} [${item.bytes} b; ${item.exptime} s]\r\n`)
+      for (const item of result.items) out.latin1(cacheDumpLine(item))
       return out.bytes(END)
     }
     case "ClientError":
@@ -85,6 +90,8 @@ export const encodeReply = (result: Result, out: ReplyBuffer): void => {
       return out.latin1(`SERVER_ERROR ${result.message}\r\n`)
     case "NotEnabled":
       return out.latin1(`ERROR: ${result.feature} not enabled\r\n`)
+    case "StatusLine":
+      return out.latin1(`${result.status} ${result.message}\r\n`)
     case "MemlimitRejected":
       return out.bytes(result.reason === "too_small" ? memlimitTooSmall : memlimitNotBytes)
     case "MetaReply":

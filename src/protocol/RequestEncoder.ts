@@ -1,10 +1,11 @@
 /**
- * Encoding of typed requests as text-protocol bytes: the client side of the codec, used by tests
- * (every request must survive encode-then-decode) and by clients built on this package.
+ * Encoding of typed requests as text-protocol bytes: the client side of the codec. Today only tests
+ * use it (every request must survive encode-then-decode, and test clients speak through it).
  *
  * @module
  */
 import { type FlaggedMetaRequest, metaTokenFields, type MetaTokenFlag } from "../domain/MetaRequest.js"
+import type { ClassSelection, OperatorRequest } from "../domain/OperatorRequest.js"
 import type { Request } from "../domain/Request.js"
 import { encodeBase64Key } from "./Base64Key.js"
 
@@ -80,6 +81,52 @@ export const encodeRequest = (request: Request): Buffer => {
         request.base64 ? line("me", encodeBase64Key(request.key), "b") : line("me", request.key),
         "latin1"
       )
+    default:
+      return Buffer.from(operatorLine(request), "latin1")
+  }
+}
+
+const classes = (selection: ClassSelection): string => {
+  switch (selection._tag) {
+    case "AllClasses":
+      return "all"
+    case "HashTable":
+      return "hash"
+    case "ClassList":
+      return selection.ids.length === 0 ? "," : selection.ids.join(",")
+    case "BadClassList":
+      return "0"
+  }
+}
+
+/** The command line of an operator request. */
+const operatorLine = (request: OperatorRequest): string => {
+  switch (request._tag) {
+    case "LruCrawlerMetadump":
+      return line("lru_crawler", "metadump", classes(request.classes))
+    case "LruCrawlerCrawl":
+      return line("lru_crawler", "crawl", classes(request.classes))
+    case "LruCrawlerSwitch":
+      return line("lru_crawler", request.enable ? "enable" : "disable")
+    case "LruCrawlerTune":
+      return line("lru_crawler", request.setting, request.to)
+    case "SlabsAutomove":
+      return request.ratio !== undefined
+        ? line("slabs", "automove", "ratio", request.ratio, ...quiet(request.noreply))
+        : line("slabs", "automove", request.level ?? 0, ...quiet(request.noreply))
+    case "SlabsReassign":
+      return line("slabs", "reassign", request.source, request.destination)
+    case "LruTune": {
+      const s = request.setting
+      const words = s._tag === "Segments"
+        ? ["tune", s.hotPercent, s.warmPercent, s.hotFactor, s.warmFactor]
+        : s._tag === "Mode"
+        ? ["mode", s.segmented ? "segmented" : "flat"]
+        : ["temp_ttl", s.seconds]
+      return line("lru", ...words, ...quiet(request.noreply))
+    }
+    case "Watch":
+      return line("watch", ...request.streams)
   }
 }
 

@@ -5,7 +5,8 @@
  * command are decoded by a Schema built from the domain request's own fields with the token codecs
  * swapped in, so the wire form and the domain form cannot drift apart. A decode failure becomes the
  * exact CLIENT_ERROR memcached sends; its details are only built on that (rare) path. Meta-protocol
- * lines (mg, ms, ...) are handed to {@link decodeMeta}.
+ * lines (mg, ms, ...) are handed to {@link decodeMeta}, operator commands (lru_crawler, slabs, lru,
+ * watch) to {@link decodeOperator}.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import type { Request, Retrieval, StorageCommand } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
 import { decodeMeta, type DiscardData, type MetaSetHeader } from "./MetaCommand.js"
+import { decodeOperator } from "./OperatorCommand.js"
 import { ExptimeToken, FlagsToken, LengthToken, U64Token } from "./Tokens.js"
 
 /** The header of a storage command, waiting for its data block. */
@@ -273,6 +275,11 @@ export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
       return { _tag: "Shutdown", args: tokens.slice(1, ntokens - 1) }
     case "stats":
       return { _tag: "Stats", args: tokens.slice(1, ntokens - 1) }
+    case "lru_crawler":
+    case "slabs":
+    case "lru":
+    case "watch":
+      return decodeOperator(tokens, ntokens)
     case "mg":
     case "ms":
     case "md":

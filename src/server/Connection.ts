@@ -13,6 +13,9 @@ import { ServerConfig } from "../config/ServerConfig.js"
 import { isQuiet, type Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
+import type { StreamCommand, StreamIo } from "../operator/Stream.js"
+import { Watchers } from "../operator/Watchers.js"
+import { WatchTrace } from "../operator/WatchTrace.js"
 import { ReplyBuffer } from "../protocol/ReplyBuffer.js"
 import { encodeReply, encodeValues } from "../protocol/ReplyEncoder.js"
 import { type Batch, Store } from "../store/Store.js"
@@ -35,6 +38,8 @@ const enum Stop {
   InputDrained,
   BatchFull,
   Stats,
+  Run,
+  Stream,
   Close
 }
 
@@ -45,6 +50,7 @@ interface Services {
   readonly counters: ServerStats["Type"]
   readonly prefixes: PrefixStats["Type"]
   readonly commands: ServerCommands["Type"]
+  readonly watchers: Watchers["Type"]
   readonly clock: Clock.Clock
 }
 
@@ -61,14 +67,16 @@ export const connectionServer = Effect.gen(function*() {
     counters: yield* ServerStats,
     prefixes: yield* PrefixStats,
     commands: yield* ServerCommands,
+    watchers: yield* Watchers,
     clock: yield* Effect.clock
   }
   return (connection: LiveConnection) => serveConnection(connection, services)
 })
 
 const serveConnection = (connection: LiveConnection, services: Services) => {
-  const { store, settings, counters, prefixes, commands, clock } = services
+  const { store, settings, counters, prefixes, commands, watchers, clock } = services
   const served = Effect.gen(function*() {
+    let tracer: WatchTrace | undefined
     const { channel, reader } = connection
     const out = new ReplyBuffer()
     const logCommands = settings.verbosity >= 3
@@ -116,6 +124,16 @@ const serveConnection = (connection: LiveConnection, services: Services) => {
       results.push(result)
     }
     let statsArgs: ReadonlyArray<string> = []
+    // The operator command that stopped `ingest` (Stop.Run, Stop.Stream).
+    let operatorRun: Effect.Effect<Result> = Effect.succeed(Res.results.ok)
+    let stream: StreamCommand = () => Effect.succeed("continue")
+    const io: StreamIo = {
+      write: (bytes) => {
+        counters.bytesWritten += bytes.length
+        return channel.write([bytes])
+      },
+      read: channel.read
+    }
     const traced: Array<string> = []
     // Whether a command arrived since the idle clock was last reset; the clock is read once per batch.
     let sawCommand = false
@@ -150,6 +168,12 @@ const serveConnection = (connection: LiveConnection, services: Services) => {
             case "Stats":
               statsArgs = action.args
               return Stop.Stats
+            case "Run":
+              operatorRun = action.run
+              return Stop.Run
+            case "Stream":
+              stream = action.run
+              return Stop.Stream
           }
         } else {
           if (next._tag === "FlushAll") counters.cmdFlush++
@@ -185,20 +209,35 @@ const serveConnection = (connection: LiveConnection, services: Services) => {
         }
         if (traced.length > 0) yield* Effect.logTrace(traced.splice(0).join(" "))
         if (storeRequests > 0) {
+          // While someone watches the store's events, the batch carries a trace (one test per batch).
+          batch.trace = watchers.items ? (tracer ??= new WatchTrace(watchers, connection.id)) : undefined
           yield* store.execute(batch)
           if (prefixes.enabled) prefixes.record(batch)
+          if (batch.trace !== undefined) tracer!.flush()
         }
-        while (!encodeBatch()) yield* flush()
+        while (!encodeBatch()) {
+          if (channel.gone) break
+          yield* flush()
+        }
+        if (channel.gone) break
         if (stop === Stop.Stats) {
           encodeReply(yield* commands.stats(statsArgs), out)
+        } else if (stop === Stop.Run) {
+          encodeReply(yield* operatorRun, out)
+        } else if (stop === Stop.Stream) {
+          // The command writes to the client itself, after the replies before it.
+          yield* flush()
+          if ((yield* stream(io)) === "close") stop = Stop.Close
         } else if (stop === Stop.BatchFull) {
           // A long pipeline goes out in pieces, and waits while the client is not reading.
           counters.connYields++
           yield* flush()
         }
-      } while (stop === Stop.Stats || stop === Stop.BatchFull)
+      } while (stop === Stop.Stats || stop === Stop.Run || stop === Stop.Stream || stop === Stop.BatchFull)
       yield* flush()
-      if (stop === Stop.Close) break
+      // A client that has gone gets nothing more done for it: the rest of its pipeline is dropped, as
+      // memcached drops it, instead of being executed for nobody.
+      if (stop === Stop.Close || channel.gone) break
     }
     if (shutdownRequested) {
       yield* Effect.logInfo("shutdown requested by a client")

@@ -13,6 +13,8 @@
  */
 import * as Layer from "effect/Layer"
 import { ServerConfig, type Settings } from "../config/ServerConfig.js"
+import { Operator } from "../operator/Operator.js"
+import { Watchers } from "../operator/Watchers.js"
 import { PartitionedStore } from "../store/PartitionedStore.js"
 import type { Store } from "../store/Store.js"
 import { Sweeper } from "../store/Sweeper.js"
@@ -24,27 +26,42 @@ import { PrefixStats } from "./PrefixStats.js"
 import { ServerCommands } from "./ServerCommands.js"
 import { ServerStats } from "./ServerStats.js"
 
-/** The server's own state: counters, live connections, per-prefix statistics. */
-const serverState = Layer.mergeAll(ServerStats.layer, ConnectionRegistry.layer, PrefixStats.layer)
+/** The server's own state: counters, live connections, per-prefix statistics, watchers. */
+const serverState = Layer.mergeAll(ServerStats.layer, ConnectionRegistry.layer, PrefixStats.layer, Watchers.layer)
 
 /** What a running server provides. */
 export type Services = Listener | Lifecycle | Sweeper | IdleTimeout
 
+/** What an add-on of the server (the metrics endpoint, ...) may use: the server's own services. */
+export type AddOnServices = Store | ServerConfig | ServerStats | ConnectionRegistry | PrefixStats | ServerCommands
+
+/** A capability added to the server, running for its lifetime over the server's services. */
+export type AddOn<E = never> = Layer.Layer<never, E, AddOnServices>
+
 /**
- * The server (listener, idle timeout, sweeper, statistics) around whatever Store and settings are
- * provided. It provides the Listener (the bound address) and the Lifecycle, whose
+ * The server (listener, idle timeout, sweeper, statistics) and `addOn`, around whatever Store and
+ * settings are provided; the listener accepts connections once the add-on has started. It provides the Listener (the bound address) and the Lifecycle, whose
  * `shutdownRequested` completes when a client sends `shutdown` (with `-A`); closing the layer's scope
  * shuts the server down gracefully.
  */
-export const serve: Layer.Layer<Services, ListenError, Store | ServerConfig> = Layer
-  .merge(Listener.layer, IdleTimeout.layer)
-  .pipe(
-    Layer.provide(ServerCommands.layer),
-    Layer.provide(serverState),
-    Layer.provideMerge(Lifecycle.layer),
-    Layer.merge(Sweeper.layer)
-  )
+export const serveWith = <E>(addOn: AddOn<E>): Layer.Layer<Services, ListenError | E, Store | ServerConfig> =>
+  // The add-on starts first (a metrics port is bound before clients can connect) and stops last.
+  Layer
+    .flatMap(addOn, () => Layer.merge(Listener.layer, IdleTimeout.layer))
+    .pipe(
+      Layer.provide(ServerCommands.layer),
+      Layer.provide(Operator.layer),
+      Layer.provide(serverState),
+      Layer.provideMerge(Lifecycle.layer),
+      Layer.merge(Sweeper.layer)
+    )
 
-/** A complete effcached server with the in-memory partitioned store. */
-export const layer = (settings: Partial<Settings> = {}): Layer.Layer<Services, ListenError> =>
-  serve.pipe(Layer.provide(PartitionedStore.layer), Layer.provide(ServerConfig.layer(settings)))
+/** The server with no add-on (see {@link serveWith}). */
+export const serve: Layer.Layer<Services, ListenError, Store | ServerConfig> = serveWith(Layer.empty)
+
+/** A complete effcached server with the in-memory partitioned store, and `addOn` if given. */
+export const layer = <E = never>(
+  settings: Partial<Settings> = {},
+  addOn: AddOn<E> = Layer.empty
+): Layer.Layer<Services, ListenError | E> =>
+  serveWith(addOn).pipe(Layer.provide(PartitionedStore.layer), Layer.provide(ServerConfig.layer(settings)))

@@ -15,10 +15,11 @@ import * as Option from "effect/Option"
 import * as net from "node:net"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { EFFCACHED_VERSION } from "../config/Version.js"
+import { type CloseReason, Watchers } from "../operator/Watchers.js"
 import { TextReader } from "../protocol/TextReader.js"
 import type { Store } from "../store/Store.js"
 import { connectionServer } from "./Connection.js"
-import { ConnectionRegistry, type Registry } from "./ConnectionRegistry.js"
+import { ConnectionRegistry, type LiveConnection, type Registry } from "./ConnectionRegistry.js"
 import type { PrefixStats } from "./PrefixStats.js"
 import type { ServerCommands } from "./ServerCommands.js"
 import { type ServerCounters, ServerStats } from "./ServerStats.js"
@@ -74,13 +75,24 @@ const drain = (registry: Registry, connections: FiberSet.FiberSet<void>, graceMs
   })
 
 /** What a connection fiber needs. */
-type ConnectionServices = Store | ServerConfig | ServerStats | PrefixStats | ServerCommands
+type ConnectionServices = Store | ServerConfig | ServerStats | PrefixStats | ServerCommands | Watchers
+
+/** Why a connection closed, as `watch connevents` reports it. */
+const closeReason = (connection: LiveConnection, counters: ServerCounters): CloseReason =>
+  connection.kicked
+    ? "idle_timeout"
+    : connection.channel.error !== undefined
+    ? "error"
+    : counters.accepting
+    ? "normal"
+    : "shutdown"
 
 /** Listens and serves until the scope closes; yields the bound address. */
 const make = Effect.gen(function*() {
   const settings = yield* ServerConfig
   const counters = yield* ServerStats
   const registry = yield* ConnectionRegistry
+  const watchers = yield* Watchers
   const clock = yield* Effect.clock
   // Scope order (released in reverse): the FiberSet, the drain, the listening socket. So shutdown stops
   // accepting, then drains, then interrupts whatever outlived the grace period.
@@ -106,12 +118,19 @@ const make = Effect.gen(function*() {
     const channel = new SocketChannel(socket)
     const reader = new TextReader({ maxItemSize: settings.maxItemSize })
     const connection = registry.add(socket, channel, reader, clock.unsafeCurrentTimeMillis())
+    // Taken now for `watch connevents`: a closed socket no longer knows its peer.
+    const peer = socket.remoteAddress ?? ""
+    const peerPort = socket.remotePort ?? 0
+    if (watchers.connevents) watchers.connNew(peer, peerPort, connection.id)
     connection.fiber = run(
       serveConnection(connection).pipe(
         Effect.ensuring(
           Effect.sync(() => {
             counters.currConnections--
             registry.remove(connection)
+            if (watchers.connevents) {
+              watchers.connClose(peer, peerPort, closeReason(connection, counters), connection.id)
+            }
           })
         )
       )

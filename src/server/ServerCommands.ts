@@ -8,14 +8,21 @@
  *
  * @module
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { ServerConfig } from "../config/ServerConfig.js"
 import { PROTOCOL_VERSION } from "../config/Version.js"
+import type { OperatorRequest } from "../domain/OperatorRequest.js"
 import type { Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
+import { metadump } from "../operator/Metadump.js"
+import { Operator } from "../operator/Operator.js"
+import type { StreamCommand } from "../operator/Stream.js"
+import { Watchers } from "../operator/Watchers.js"
+import { watchSession } from "../operator/WatchSession.js"
 import { Store } from "../store/Store.js"
 import { ConnectionRegistry } from "./ConnectionRegistry.js"
 import { Lifecycle } from "./Lifecycle.js"
@@ -23,11 +30,10 @@ import { PrefixStats } from "./PrefixStats.js"
 import { ServerStats } from "./ServerStats.js"
 import { statsCommand } from "./StatsCommand.js"
 
-/** The requests the server answers itself. */
-export type ServerRequest = Extract<
-  Request,
-  { readonly _tag: "Version" | "Verbosity" | "Quit" | "Shutdown" | "MetaNoop" | "Stats" }
->
+/** The requests the server answers itself: its own commands and the operator's. */
+export type ServerRequest =
+  | Extract<Request, { readonly _tag: "Version" | "Verbosity" | "Quit" | "Shutdown" | "MetaNoop" | "Stats" }>
+  | OperatorRequest
 
 const serverTags: Record<ServerRequest["_tag"], true> = {
   Version: true,
@@ -35,7 +41,15 @@ const serverTags: Record<ServerRequest["_tag"], true> = {
   Quit: true,
   Shutdown: true,
   MetaNoop: true,
-  Stats: true
+  Stats: true,
+  LruCrawlerMetadump: true,
+  LruCrawlerCrawl: true,
+  LruCrawlerSwitch: true,
+  LruCrawlerTune: true,
+  SlabsAutomove: true,
+  SlabsReassign: true,
+  LruTune: true,
+  Watch: true
 }
 
 /** Whether the server answers `request` itself (a record lookup: this runs for every request). */
@@ -52,6 +66,10 @@ export type ServerAction =
   | { readonly _tag: "Shutdown" }
   /** Execute the requests before it, then answer {@link ServerCommandsShape.stats} with these arguments. */
   | { readonly _tag: "Stats"; readonly args: ReadonlyArray<string> }
+  /** Execute the requests before it, then answer with what `run` gives (an operator command). */
+  | { readonly _tag: "Run"; readonly run: Effect.Effect<Result> }
+  /** Send the replies before it, then let `run` write to the connection (`watch`, `lru_crawler metadump`). */
+  | { readonly _tag: "Stream"; readonly run: StreamCommand }
 
 /** What the server's own commands offer a connection. */
 export interface ServerCommandsShape {
@@ -83,18 +101,21 @@ export class ServerCommands extends Context.Tag("effcached/ServerCommands")<Serv
   static readonly layer: Layer.Layer<
     ServerCommands,
     never,
-    Store | ServerConfig | ServerStats | ConnectionRegistry | PrefixStats | Lifecycle
+    Store | ServerConfig | ServerStats | ConnectionRegistry | PrefixStats | Lifecycle | Operator | Watchers
   > = Layer.effect(
     ServerCommands,
     Effect.gen(function*() {
       const settings = yield* ServerConfig
       const lifecycle = yield* Lifecycle
+      const operator = yield* Operator
+      const watchers = yield* Watchers
       const sources = {
         store: yield* Store,
         settings,
         counters: yield* ServerStats,
         registry: yield* ConnectionRegistry,
-        prefixes: yield* PrefixStats
+        prefixes: yield* PrefixStats,
+        operator: operator.settings
       }
       const answer = (request: ServerRequest): ServerAction => {
         switch (request._tag) {
@@ -114,11 +135,30 @@ export class ServerCommands extends Context.Tag("effcached/ServerCommands")<Serv
             return metaNoop
           case "Stats":
             return { _tag: "Stats", args: request.args }
+          case "Watch":
+            return { _tag: "Stream", run: watchSession(watchers, request.streams) }
+          case "LruCrawlerMetadump": {
+            const refused = operator.refuse(request)
+            return refused !== undefined
+              ? reply(refused)
+              : { _tag: "Stream", run: metadump(sources.store, request.classes) }
+          }
+          default:
+            return operator.answer(request)
         }
       }
       return {
         answer,
-        stats: (args) => statsCommand(args, sources),
+        // A statistics group that fails (a bug in the store) answers an error; the connection goes on.
+        stats: (args) =>
+          Effect.catchAllDefect(
+            statsCommand(args, sources),
+            (defect) =>
+              Effect.as(
+                Effect.logError(`stats ${args.join(" ")} failed`, Cause.die(defect)),
+                Res.errors.internalError
+              )
+          ),
         requestShutdown: lifecycle.requestShutdown
       }
     })

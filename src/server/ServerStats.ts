@@ -27,23 +27,26 @@ export interface ServerCounters {
   accepting: boolean
 }
 
+/** Fresh counters for a server started at `startedAt` (Unix milliseconds). */
+export const newServerCounters = (startedAt: number): ServerCounters => ({
+  startedAt,
+  currConnections: 0,
+  totalConnections: 0,
+  rejectedConnections: 0,
+  cmdFlush: 0,
+  bytesRead: 0,
+  bytesWritten: 0,
+  idleKicks: 0,
+  connYields: 0,
+  accepting: true
+})
+
 /** The server's counters, as a service. */
 export class ServerStats extends Context.Tag("effcached/ServerStats")<ServerStats, ServerCounters>() {
   /** Fresh counters, stamped with the current time. */
   static readonly layer: Layer.Layer<ServerStats> = Layer.effect(
     ServerStats,
-    Effect.map(Clock.currentTimeMillis, (now) => ({
-      startedAt: now,
-      currConnections: 0,
-      totalConnections: 0,
-      rejectedConnections: 0,
-      cmdFlush: 0,
-      bytesRead: 0,
-      bytesWritten: 0,
-      idleKicks: 0,
-      connYields: 0,
-      accepting: true
-    }))
+    Effect.map(Clock.currentTimeMillis, newServerCounters)
   )
 }
 

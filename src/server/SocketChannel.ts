@@ -82,6 +82,11 @@ export class SocketChannel {
     return chunk
   }
 
+  /** Whether the socket is gone (reset, closed or destroyed): nothing written can reach the client. */
+  get gone(): boolean {
+    return this.socket.destroyed
+  }
+
   /** Whether the connection is waiting for the client's next bytes. */
   get waitingForInput(): boolean {
     return this.waiter !== null

@@ -10,8 +10,10 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import type { Settings } from "../config/ServerConfig.js"
 import * as Res from "../domain/Result.js"
-import type { Result } from "../domain/Result.js"
+import type { DumpedItem, Result } from "../domain/Result.js"
+import type { OperatorSettings } from "../operator/Operator.js"
 import { parseU32 } from "../protocol/Numbers.js"
+import { cacheDumpLineLength } from "../protocol/ReplyEncoder.js"
 import type { StoreShape } from "../store/Store.js"
 import { itemsStats, sizesStats, slabsStats } from "./ClassStatsReport.js"
 import type { Registry } from "./ConnectionRegistry.js"
@@ -26,6 +28,7 @@ export interface StatsSources {
   readonly settings: Settings
   readonly registry: Registry
   readonly prefixes: PrefixTable
+  readonly operator: OperatorSettings
 }
 
 const detailUsage = Res.ClientError.make({ message: "usage: stats detail on|off|dump" })
@@ -49,19 +52,46 @@ const illegalSlabId = Res.ClientError.make({ message: "Illegal slab id" })
 /** memcached's number of slab classes: `stats cachedump` takes a class id below it. */
 const SLAB_CLASSES = 64
 
-/** `stats cachedump <class> <limit>`: the keys of a size class, newest first (limit 0: all). */
+/** memcached's bound on a `stats cachedump` reply: 2 MB, END included. */
+const CACHEDUMP_BYTES = 2 * 1024 * 1024
+
+/**
+ * `stats cachedump <class> <limit>`: the keys of a size class, newest first (limit 0: as many as fit).
+ * As memcached, the reply stops before it would exceed 2 MB and leaves out binary keys. The store is
+ * scanned a slice at a time and the scan stops once the reply is full, so a dump of a huge cache
+ * neither stalls a partition nor holds more than the reply.
+ */
 const cachedump = (store: StoreShape, args: ReadonlyArray<string>): Effect.Effect<Result> => {
   if (args.length < 3) return Effect.succeed(badCommandLine)
   const sizeClass = parseU32(args[1]!)
   const limit = parseU32(args[2]!)
   if (sizeClass === undefined || limit === undefined) return Effect.succeed(Res.badCommandLine)
   if (sizeClass >= SLAB_CLASSES) return Effect.succeed(illegalSlabId)
-  return Effect.map(store.dump(sizeClass, limit), (items) => Res.CacheDump.make({ items }))
+  return Effect.gen(function*() {
+    const scan = store.scan({ classes: [sizeClass] })
+    const items: Array<DumpedItem> = []
+    // memcached counts END and its terminating NUL: a line fits while bytes + line + 6 <= 2 MB.
+    let bytes = 0
+    for (;;) {
+      const slice = yield* scan.next
+      if (slice === undefined) break
+      for (const found of slice) {
+        if (found.binaryKey) continue
+        const item: DumpedItem = { key: found.key, bytes: found.valueLength, exptime: found.exptime }
+        const length = cacheDumpLineLength(item)
+        if (bytes + length + 6 > CACHEDUMP_BYTES) return Res.CacheDump.make({ items })
+        bytes += length
+        items.push(item)
+        if (items.length === limit) return Res.CacheDump.make({ items })
+      }
+    }
+    return Res.CacheDump.make({ items })
+  })
 }
 
 /** Answers `stats <args>`. */
 export const statsCommand = (args: ReadonlyArray<string>, sources: StatsSources): Effect.Effect<Result> => {
-  const { counters, prefixes, registry, settings, store } = sources
+  const { counters, operator, prefixes, registry, settings, store } = sources
   switch (args[0]) {
     case undefined:
       return Effect.zipWith(
@@ -85,7 +115,9 @@ export const statsCommand = (args: ReadonlyArray<string>, sources: StatsSources)
       return Effect.map(
         store.stats,
         (storeStats) =>
-          Res.StatsReply.make({ entries: settingsStats(settings, port, prefixes.enabled, storeStats.limit_maxbytes) })
+          Res.StatsReply.make({
+            entries: settingsStats(settings, port, prefixes.enabled, storeStats.limit_maxbytes, operator)
+          })
       )
     }
     case "conns":

@@ -7,6 +7,8 @@
  */
 import type { Settings } from "../config/ServerConfig.js"
 import { PROTOCOL_VERSION } from "../config/Version.js"
+import type { OperatorSettings } from "../operator/Operator.js"
+import { BUFFER_BYTES as WATCHER_BUFFER_BYTES } from "../operator/Watchers.js"
 import type { StoreStats } from "../store/StoreCounters.js"
 import type { Registry } from "./ConnectionRegistry.js"
 import { PREFIX_DELIMITER } from "./PrefixStats.js"
@@ -101,7 +103,13 @@ const yesNo = (b: boolean) => (b ? "yes" : "no")
  * (`cache_memlimit` changes it). Item classes are reported as memcached's defaults (growth factor
  * 1.25, 48-byte minimum, 512 KB largest chunk): effcached counts items in those classes.
  */
-export const settingsStats = (settings: Settings, port: number, detailEnabled: boolean, maxbytes: number): Entries =>
+export const settingsStats = (
+  settings: Settings,
+  port: number,
+  detailEnabled: boolean,
+  maxbytes: number,
+  operator: OperatorSettings
+): Entries =>
   strings([
     ["maxbytes", maxbytes],
     ["maxconns", settings.maxConnections],
@@ -125,9 +133,26 @@ export const settingsStats = (settings: Settings, port: number, detailEnabled: b
     ["auth_enabled_ascii", "no"],
     ["item_size_max", settings.maxItemSize],
     ["maxconns_fast", "yes"],
+    // What the operator commands (slabs, lru_crawler, lru) set, reported as memcached reports it.
+    ["slab_reassign", "yes"],
+    ["slab_automove", operator.slabAutomove],
+    ["slab_automove_ratio", operator.slabAutomoveRatio.toFixed(2)],
     ["slab_chunk_max", 524288],
+    ["lru_crawler", yesNo(operator.crawler)],
+    ["lru_crawler_sleep", operator.crawlerSleep],
+    ["lru_crawler_tocrawl", operator.crawlerToCrawl],
     ["flush_enabled", "yes"],
+    ["dump_enabled", "yes"],
+    ["lru_maintainer_thread", "yes"],
+    ["lru_segmented", yesNo(operator.lruSegmented)],
+    ["hot_lru_pct", operator.hotLruPercent],
+    ["warm_lru_pct", operator.warmLruPercent],
+    ["hot_max_factor", operator.hotMaxFactor.toFixed(2)],
+    ["warm_max_factor", operator.warmMaxFactor.toFixed(2)],
+    ["temp_lru", yesNo(operator.temporaryLru)],
+    ["temporary_ttl", operator.temporaryTtl],
     ["idle_timeout", settings.idleTimeout],
+    ["watcher_logbuf_size", WATCHER_BUFFER_BYTES],
     ["ssl_enabled", "no"],
     ["partitions", settings.partitions]
   ])

@@ -3,8 +3,8 @@
  *
  * @module
  */
+import { itemSize } from "../domain/ItemSize.js"
 import { U64_MAX } from "../domain/Primitives.js"
-import type { Item } from "./Item.js"
 
 /** memcached stores values above this size in chunks and refuses to do arithmetic on them. */
 export const LARGEST_NUMERIC_ITEM = 512 * 1024
@@ -13,11 +13,16 @@ export const LARGEST_NUMERIC_ITEM = 512 * 1024
 export const applyDelta = (current: bigint, incr: boolean, delta: bigint): bigint =>
   incr ? (current + delta) & U64_MAX : delta > current ? 0n : current - delta
 
-/** Whether memcached would try to read an item as a number: not empty, not stored in chunks. */
-export const mayBeCounter = (item: Item): boolean => item.value.length > 0 && item.size <= LARGEST_NUMERIC_ITEM
+/**
+ * Whether memcached would try to read an item as a number: not empty, and not so large that it is
+ * stored in chunks. The one check every arithmetic command makes before parsing.
+ */
+export const mayBeCounter = (keyLength: number, flags: number, valueLength: number): boolean =>
+  valueLength > 0 && itemSize(keyLength, flags, valueLength) <= LARGEST_NUMERIC_ITEM
 
 /** An item's value as incr/decr read it, or undefined if it is not a number. */
-export const counterOf = (item: Item): bigint | undefined => (mayBeCounter(item) ? parseCounter(item.value) : undefined)
+export const counterValue = (keyLength: number, flags: number, value: Uint8Array): bigint | undefined =>
+  mayBeCounter(keyLength, flags, value.length) ? parseCounter(value) : undefined
 
 /**
  * A stored value as incr/decr read it: memcached's strtoull on the value (whitespace, then an

@@ -1,7 +1,7 @@
 /**
  * The meta protocol's semantics (mg, ms, md, ma, me) over one partition's {@link ItemTable}, as
  * memcached 1.6.18 implements them, counters included. Plain synchronous functions of the table and a
- * request, like the table's own commands; the table calls {@link executeMeta} for meta requests.
+ * request, like the text commands (TextCommands.ts); the store's dispatch (Commands.ts) calls them.
  *
  * Flags act in the order the client gave them where memcached's do: a `T` before a `t` shows the new
  * TTL, and an over-long opaque fails an mg or ma only when its turn comes, after what came before it
@@ -22,37 +22,17 @@ import {
   type MetaSet
 } from "../domain/MetaRequest.js"
 import { metaReply, type MetaStatus } from "../domain/MetaResult.js"
-import type { Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
-import { applyDelta, counterOf, mayBeCounter } from "./Counter.js"
+import { applyDelta, mayBeCounter, parseCounter } from "./Counter.js"
 import { resolveExptime } from "./Expiry.js"
 import { concat, Item } from "./Item.js"
-import { EXPIRED, FLUSHED, type ItemTable } from "./ItemTable.js"
+import type { ItemTable } from "./ItemTable.js"
+import { hashKey } from "./KeyIndex.js"
 import { classOf } from "./SizeClasses.js"
 
-const opaqueTooLong = Res.ClientError.make({ message: "opaque token too long" })
-const outOfMemory = Res.ServerError.make({ message: "out of memory storing object" })
-const nonNumeric = Res.ClientError.make({ message: "cannot increment or decrement non-numeric value" })
+const { nonNumeric, opaqueTooLong, outOfMemory } = Res.errors
 const EMPTY = new Uint8Array(0)
-
-/** Executes a meta request against the table; anything else is an unknown command. */
-export const executeMeta = (table: ItemTable, request: Request, now: number): Result => {
-  switch (request._tag) {
-    case "MetaGet":
-      return metaGet(table, request, now)
-    case "MetaSet":
-      return metaSet(table, request, now)
-    case "MetaDelete":
-      return metaDelete(table, request, now)
-    case "MetaArithmetic":
-      return metaArithmetic(table, request, now)
-    case "MetaDebug":
-      return metaDebug(table, request, now)
-    default:
-      return Res.results.unknownCommand
-  }
-}
 
 const opaqueFits = (request: FlaggedMetaRequest): boolean =>
   request.opaque === undefined || request.opaque.length <= MAX_OPAQUE_LENGTH
@@ -64,10 +44,10 @@ const ttlOf = (exptime: number, now: number): number => (exptime === 0 ? -1 : (e
 const bare = (status: MetaStatus, request: FlaggedMetaRequest): Result =>
   opaqueFits(request) ? metaReply(status, request) : opaqueTooLong
 
-const metaGet = (table: ItemTable, request: MetaGet, now: number): Result => {
-  const counters = table.counters
-  let item = table.lookup(request.key, now)
-  const missReason = table.missReason
+/** mg. */
+export const metaGet = (table: ItemTable, request: MetaGet, now: number): Result => {
+  const found = table.find(request.key, hashKey(request.key), now)
+  let item = found < 0 ? undefined : table.itemAt(found)
   let created = false
   if (item === undefined && request.vivify !== undefined) {
     // An empty placeholder: this client won the right to fill it, others see Z meanwhile.
@@ -76,10 +56,7 @@ const metaGet = (table: ItemTable, request: MetaGet, now: number): Result => {
     created = true
   }
   if (item === undefined) {
-    counters.cmd_get++
-    counters.get_misses++
-    if (missReason === EXPIRED) counters.get_expired++
-    else if (missReason === FLUSHED) counters.get_flushed++
+    table.countRetrieval(false, found)
     if (!opaqueFits(request)) return opaqueTooLong
     return request.quiet ? Res.results.silent : metaReply("EN", request)
   }
@@ -118,13 +95,7 @@ const metaGet = (table: ItemTable, request: MetaGet, now: number): Result => {
   // A stale item nobody is recaching yet goes to this client.
   if (stale && !tokenSent) won = true
   if (won) item.tokenSent = true
-  if (touched) {
-    counters.cmd_touch++
-    counters.touch_hits++
-  } else {
-    counters.cmd_get++
-    counters.get_hits++
-  }
+  table.countRetrieval(touched, item.ref)
   const reply = metaReply(request.returnValue ? "VA" : "HD", request, {
     value: item.value,
     ttl,
@@ -143,7 +114,8 @@ const metaGet = (table: ItemTable, request: MetaGet, now: number): Result => {
   return reply
 }
 
-const metaSet = (table: ItemTable, request: MetaSet, now: number): Result => {
+/** ms. */
+export const metaSet = (table: ItemTable, request: MetaSet, now: number): Result => {
   const counters = table.counters
   counters.cmd_set++
   const { key, compareCas } = request
@@ -206,7 +178,8 @@ const metaSet = (table: ItemTable, request: MetaSet, now: number): Result => {
   return request.quiet ? Res.results.silent : metaReply("HD", request, { cas: stored.cas })
 }
 
-const metaDelete = (table: ItemTable, request: MetaDelete, now: number): Result => {
+/** md. */
+export const metaDelete = (table: ItemTable, request: MetaDelete, now: number): Result => {
   const counters = table.counters
   const item = table.lookup(request.key, now)
   if (item === undefined) {
@@ -231,7 +204,8 @@ const metaDelete = (table: ItemTable, request: MetaDelete, now: number): Result 
   return request.quiet ? Res.results.silent : metaReply("HD", request)
 }
 
-const metaArithmetic = (table: ItemTable, request: MetaArithmetic, now: number): Result => {
+/** ma. */
+export const metaArithmetic = (table: ItemTable, request: MetaArithmetic, now: number): Result => {
   const counters = table.counters
   const incr = request.mode !== "D" && request.mode !== "-"
   const item = table.lookup(request.key, now)
@@ -253,11 +227,11 @@ const metaArithmetic = (table: ItemTable, request: MetaArithmetic, now: number):
     target = live
     created = true
   } else {
-    if (!mayBeCounter(item)) return nonNumeric
+    if (!mayBeCounter(item.key.length, item.flags, item.value.length)) return nonNumeric
     if (request.compareCas !== undefined && request.compareCas !== 0n && request.compareCas !== BigInt(item.cas)) {
       return bare("EX", request)
     }
-    const current = counterOf(item)
+    const current = parseCounter(item.value)
     if (current === undefined) return nonNumeric
     const next = applyDelta(current, incr, request.delta)
     if (incr) counters.incr_hits++
@@ -303,7 +277,8 @@ const metaArithmetic = (table: ItemTable, request: MetaArithmetic, now: number):
   })
 }
 
-const metaDebug = (table: ItemTable, request: MetaDebug, now: number): Result => {
+/** me. */
+export const metaDebug = (table: ItemTable, request: MetaDebug, now: number): Result => {
   table.counters.cmd_meta++
   const item = table.lookup(request.key, now)
   if (item === undefined) return Res.results.metaDebugMiss

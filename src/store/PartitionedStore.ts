@@ -5,17 +5,19 @@
  *
  * @module
  */
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { ServerConfig } from "../config/ServerConfig.js"
-import type { DumpedItem } from "../domain/Result.js"
+import type { ItemMetadata } from "../domain/Result.js"
 import { CasSequence } from "./CasSequence.js"
 import { type ClassSnapshot, sumClassStats } from "./ClassStats.js"
-import { ItemTable } from "./ItemTable.js"
+import { ItemTable, type ItemTableOptions } from "./ItemTable.js"
 import * as Partition from "./Partition.js"
 import { RoutedBatch } from "./RoutedBatch.js"
-import { type Batch, Store, type StoreShape } from "./Store.js"
+import { ScanCursor, type ScanFilter, type ScanSlice } from "./Scan.js"
+import { type Batch, type ItemScan, Store, type StoreFailure, type StoreShape } from "./Store.js"
 import { type StoreStats, sumStats } from "./StoreCounters.js"
 
 /** Options of the partitioned store. */
@@ -26,6 +28,8 @@ export interface PartitionedStoreOptions {
   readonly memoryLimit: number
   /** Evict when memory is full (false: refuse, `-M`). */
   readonly evict: boolean
+  /** Builds each partition's table (tests inject failures through it); `new ItemTable` by default. */
+  readonly makeTable?: (options: ItemTableOptions) => ItemTable
 }
 
 /**
@@ -39,9 +43,20 @@ export const partitionCount = (options: PartitionedStoreOptions): number =>
 export const shareOf = (limit: number, count: number, index: number): number =>
   Math.floor(limit / count) + (index < limit % count ? 1 : 0)
 
+/** How many records a scan slice examines: a few milliseconds of a partition's time at most. */
+const SCAN_SLICE = 20_000
+
 /** The in-memory store: N partition actors, each owning the keys that hash to it. */
 export class PartitionedStore implements StoreShape {
-  private constructor(private readonly partitions: ReadonlyArray<Partition.Partition>) {}
+  /** Fails if the store stops being able to serve (a partition actor stopped); never succeeds. */
+  readonly failure: Effect.Effect<never, StoreFailure>
+
+  private constructor(
+    private readonly partitions: ReadonlyArray<Partition.Partition>,
+    stopped: Deferred.Deferred<never, StoreFailure>
+  ) {
+    this.failure = Deferred.await(stopped)
+  }
 
   /** Starts the partitions of a store; they run until the scope closes. */
   static make(options: PartitionedStoreOptions): Effect.Effect<PartitionedStore, never, Scope.Scope> {
@@ -53,18 +68,20 @@ export class PartitionedStore implements StoreShape {
           `running ${count} store partition(s), not ${options.partitions}: each needs room for two items of the largest size`
         )
       }
+      const stopped = yield* Deferred.make<never, StoreFailure>()
+      const makeTable = options.makeTable ?? ((tableOptions) => new ItemTable(tableOptions))
       const partitions: Array<Partition.Partition> = []
       for (let i = 0; i < count; i++) {
-        const table = new ItemTable({
+        const table = makeTable({
           cas,
           maxItemSize: options.maxItemSize,
           memoryLimit: shareOf(options.memoryLimit, count, i),
           evict: options.evict,
           shareOf: (limit) => shareOf(limit, count, i)
         })
-        partitions.push(yield* Partition.make(table))
+        partitions.push(yield* Partition.make(table, i, stopped))
       }
-      return new PartitionedStore(partitions)
+      return new PartitionedStore(partitions, stopped)
     })
   }
 
@@ -94,49 +111,76 @@ export class PartitionedStore implements StoreShape {
       }
     })
 
-  readonly stats: Effect.Effect<StoreStats> = Effect.map(
-    this.askAll<StoreStats>((done) => ({ _tag: "Stats", done })),
-    sumStats
-  )
+  readonly stats: Effect.Effect<StoreStats> = Effect.map(this.askAll<StoreStats>("Stats"), sumStats)
 
-  readonly resetStats: Effect.Effect<void> = Effect.asVoid(
-    this.askAll<void>((done) => ({ _tag: "ResetStats", done }))
-  )
+  readonly load = (): ReadonlyArray<Partition.PartitionLoad> => this.partitions.map((partition) => partition.load())
+
+  readonly resetStats: Effect.Effect<void> = Effect.asVoid(this.askAll<void>("ResetStats"))
 
   readonly classStats: Effect.Effect<ClassSnapshot> = Effect.map(
-    this.askAll<ClassSnapshot>((done) => ({ _tag: "ClassStats", done })),
+    this.askAll<ClassSnapshot>("ClassStats"),
     sumClassStats
   )
 
-  readonly trackSizes = (on: boolean): Effect.Effect<void> =>
-    Effect.asVoid(this.askAll<void>((done) => ({ _tag: "TrackSizes", on, done })))
-
-  readonly dump = (sizeClass: number, limit: number): Effect.Effect<ReadonlyArray<DumpedItem>> =>
-    Effect.map(
-      this.askAll<Array<DumpedItem>>((done) => ({ _tag: "Dump", sizeClass, limit, done })),
-      (parts) => {
-        const items = parts.flat()
-        return limit === 0 ? items : items.slice(0, limit)
-      }
-    )
+  readonly trackSizes = (on: boolean): Effect.Effect<void> => Effect.asVoid(this.askAll<void>("TrackSizes", { on }))
 
   readonly sweep = (budget: number): Effect.Effect<number> =>
     Effect.map(
-      this.askAll<number>((done) => ({ _tag: "Sweep", budget: Math.ceil(budget / this.partitions.length), done })),
+      this.askAll<number>("Sweep", { budget: Math.ceil(budget / this.partitions.length) }),
       (removed) => removed.reduce((a, b) => a + b, 0)
     )
 
-  /** Asks every partition and waits for all the answers. */
-  private askAll<A>(ask: (done: (a: A) => void) => Partition.Message): Effect.Effect<Array<A>> {
+  readonly scan = (filter: ScanFilter): ItemScan => {
+    const partitions = this.partitions
+    let p = 0
+    let cursor = new ScanCursor(filter)
+    const slice = (partition: Partition.Partition) =>
+      Effect.async<ScanSlice>((resume) =>
+        partition.send({
+          _tag: "Scan",
+          cursor,
+          budget: SCAN_SLICE,
+          done: (answer) => resume(Effect.succeed(answer)),
+          fail: (error) => resume(Effect.die(error))
+        })
+      )
+    const next: Effect.Effect<ReadonlyArray<ItemMetadata> | undefined> = Effect.suspend(() => {
+      if (p >= partitions.length) return Effect.succeed(undefined)
+      return Effect.flatMap(slice(partitions[p]!), ({ done, items }) => {
+        if (done) {
+          p++
+          cursor = new ScanCursor(filter)
+        }
+        return items.length > 0 ? Effect.succeed(items) : next
+      })
+    })
+    return { next }
+  }
+
+  /** Asks every partition the same question; fails (a defect) if answering threw in any of them. */
+  private askAll<A>(tag: AskTag, fields: object = {}): Effect.Effect<Array<A>> {
     return Effect.async<Array<A>>((resume) => {
       const partitions = this.partitions
       const answers: Array<A> = []
+      let failed = false
       for (const partition of partitions) {
-        partition.send(ask((a) => {
-          answers.push(a)
-          if (answers.length === partitions.length) resume(Effect.succeed(answers))
-        }))
+        partition.send({
+          _tag: tag,
+          ...fields,
+          done: (a: A) => {
+            answers.push(a)
+            if (answers.length === partitions.length) resume(Effect.succeed(answers))
+          },
+          fail: (error: unknown) => {
+            if (failed) return
+            failed = true
+            resume(Effect.die(error))
+          }
+        } as Partition.Message)
       }
     })
   }
 }
+
+/** The questions every partition is asked at once. */
+type AskTag = "Stats" | "ResetStats" | "ClassStats" | "TrackSizes" | "Sweep"

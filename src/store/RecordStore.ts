@@ -3,28 +3,34 @@
  * {@link SegmentLog} found through a {@link KeyIndex}; no per-item object exists until a read copies
  * one out as a `Hit`. Memory is bounded by the partition's budget: when it is spent, the log cleans its
  * oldest segment and this class decides each record's fate (a second chance if read since written,
- * else evicted). Expiry is lazy (a dead item is removed when met) and eager in `sweep`, which the
- * sweeper drives a bounded slice at a time. The commands' semantics are in {@link ItemTable}.
+ * else evicted). Expiry is lazy here (a dead item is removed when met); the sweep (Sweep.ts) and
+ * scans (Scan.ts) walk the segments. What the commands mean is in ItemTable and the command modules.
+ *
+ * Time is always passed in (`now`, Unix seconds): the store keeps no clock and no hidden state about
+ * the command being executed.
  *
  * @module
  */
 import { itemSize } from "../domain/ItemSize.js"
-import type { DumpedItem, Hit } from "../domain/Result.js"
+import type { Hit } from "../domain/Result.js"
 import type { CasSequence } from "./CasSequence.js"
 import { ClassStats } from "./ClassStats.js"
 import { isExpired } from "./Expiry.js"
 import * as R from "./ItemRecord.js"
+import type { ItemTrace } from "./ItemTrace.js"
 import { hashBytes, KeyIndex } from "./KeyIndex.js"
 import { type Cleaner, type Segment, SegmentLog, SPAN } from "./SegmentLog.js"
 import { classOf } from "./SizeClasses.js"
 import { StoreCounters } from "./StoreCounters.js"
 
-/** Why the last lookup found nothing: no item, an expired one, a flushed one. */
-export const MISS = 0
-/** @see MISS */
-export const EXPIRED = 1
-/** @see MISS */
-export const FLUSHED = 2
+/** What `find` returns when there is no live item: nothing under the key. */
+export const MISS = -1
+/** What `find` returns when the key's item had expired (it has now been removed). */
+export const EXPIRED = -2
+/** What `find` returns when the key's item was invalidated by flush_all (it has now been removed). */
+export const FLUSHED = -3
+/** Why `find` found no live item. */
+export type Miss = typeof MISS | typeof EXPIRED | typeof FLUSHED
 
 /** Settings a partition's store needs. */
 export interface RecordStoreOptions {
@@ -38,6 +44,23 @@ export interface RecordStoreOptions {
   readonly shareOf?: (limit: number) => number
 }
 
+/** What a new record holds besides its key and value (see {@link RecordStore.write}). */
+export interface RecordWrite {
+  readonly flags: number
+  /** Absolute expiry (Unix seconds), 0 = never. */
+  readonly exptime: number
+  /** The time of the store (Unix seconds): also the eviction clock's `now`. */
+  readonly now: number
+  /** Last access; `now` by default. */
+  readonly atime?: number
+  /** The CAS unique; the next of the sequence by default. */
+  readonly cas?: number
+  /** Record bits to keep (ItemRecord.Bit markers); none by default. */
+  readonly bits?: number
+  /** Whether it counts in total_items (false for an in-place update); true by default. */
+  readonly isNew?: boolean
+}
+
 /** A segment size for a budget: 1 MB, smaller for small budgets so that there are at least 8. */
 export const segmentSizeFor = (budget: number): number => {
   let size = SPAN
@@ -45,9 +68,10 @@ export const segmentSizeFor = (budget: number): number => {
   return size
 }
 
-/** A partition's records, their memory, eviction and expiry. */
+/** A partition's records, their memory and eviction. */
 export class RecordStore implements Cleaner {
-  protected readonly log: SegmentLog
+  /** The records' memory; read by the sweep and scans, which walk its segments. */
+  readonly log: SegmentLog
   protected readonly index: KeyIndex
   /** This partition's statistics. */
   readonly counters = new StoreCounters()
@@ -55,14 +79,8 @@ export class RecordStore implements Cleaner {
   readonly classStats = new ClassStats()
   /** memcached's `oldest_live`: items last stored at or before it are dead once it has passed; 0 = none. */
   protected flushedUpTo = 0
-  /** Why the last lookup missed ({@link MISS}, {@link EXPIRED} or {@link FLUSHED}). */
-  missReason = MISS
-  /** The time of the command being executed (eviction needs it deep inside an allocation). */
-  protected now = 0
-  private sweepSegment: Segment | undefined
-  private sweepGeneration = 0
-  private sweepOffset = 0
-  private sweepPosition = 0
+  /** Where lookups, stores and evictions are reported while a watched batch runs (`watch`); else undefined. */
+  trace: ItemTrace | undefined = undefined
 
   /** The table's settings. */
   readonly options: Required<RecordStoreOptions>
@@ -99,18 +117,24 @@ export class RecordStore implements Cleaner {
   }
 
   /** Changes the memory limit (`cache_memlimit`); a smaller one evicts at once. */
-  setMemoryLimit(bytes: number): void {
-    this.log.resize(bytes)
+  setMemoryLimit(bytes: number, now: number): void {
+    this.log.resize(bytes, now)
     this.counters.limit_maxbytes = bytes
   }
 
-  /** The live record under `key`, or -1; a dead one is removed, and `missReason` says why. */
-  protected find(key: string, hash: number, now: number): number {
+  /**
+   * The live record under `key`, or why there is none ({@link Miss}, all negative). A dead record
+   * met here is removed and counted as memcached counts a lazily reclaimed item.
+   */
+  find(key: string, hash: number, now: number): number {
+    const found = this.lookupRecord(key, hash, now)
+    if (this.trace !== undefined) this.traceFetch(key, found)
+    return found
+  }
+
+  private lookupRecord(key: string, hash: number, now: number): number {
     const ref = this.index.get(key, hash)
-    if (ref < 0) {
-      this.missReason = MISS
-      return -1
-    }
+    if (ref < 0) return MISS
     const buf = this.log.buffer(ref)
     const off = this.log.offset(ref)
     if (isExpired(R.exptime(buf, off), now)) {
@@ -122,23 +146,41 @@ export class RecordStore implements Cleaner {
       this.remove(ref, hash)
       this.counters.reclaimed++
       this.classStats.table.reclaimed[cls]!++
-      this.missReason = EXPIRED
-      return -1
+      return EXPIRED
     }
     if (this.isFlushed(buf, off, now)) {
       this.remove(ref, hash)
-      this.missReason = FLUSHED
-      return -1
+      return FLUSHED
     }
     return ref
+  }
+
+  private traceFetch(key: string, found: number): void {
+    if (found < 0) {
+      this.trace!.fetched(key, found === EXPIRED ? "expired" : found === FLUSHED ? "flushed" : "not_found", 0, 0)
+    } else {
+      const buf = this.log.buffer(found)
+      const off = this.log.offset(found)
+      this.trace!.fetched(key, "found", R.sizeClass(buf, off), R.valueLength(buf, off))
+    }
+  }
+
+  /** The live record under `key` without counting or tracing it as a lookup (for reports); -1 if none. */
+  peek(key: string, hash: number): number {
+    return this.index.get(key, hash)
   }
 
   protected isFlushed(buf: Buffer, off: number, now: number): boolean {
     return this.flushedUpTo !== 0 && this.flushedUpTo <= now && R.time(buf, off) <= this.flushedUpTo
   }
 
+  /** Whether a record is dead by expiry or flush at `now`. */
+  isDead(buf: Buffer, off: number, now: number): boolean {
+    return isExpired(R.exptime(buf, off), now) || this.isFlushed(buf, off, now)
+  }
+
   /** Removes a live record: from the index, the statistics and its segment. */
-  protected remove(ref: number, hash: number): void {
+  remove(ref: number, hash: number): void {
     const buf = this.log.buffer(ref)
     const off = this.log.offset(ref)
     const length = R.length(buf, off)
@@ -150,39 +192,17 @@ export class RecordStore implements Cleaner {
     this.log.kill(ref, length)
   }
 
-  /** The class of the record at `ref` (for per-class counters). */
-  protected classAt(ref: number): number {
-    return R.sizeClass(this.log.buffer(ref), this.log.offset(ref))
+  /** Removes whatever record is under `key`, live or dead, without counting it as reclaimed. */
+  drop(key: string, hash: number): void {
+    const ref = this.index.get(key, hash)
+    if (ref >= 0) this.remove(ref, hash)
   }
 
-  /**
-   * Up to `limit` live items of size class `cls` (0: no limit), newest first, for `stats cachedump`:
-   * key, value length, absolute expiry.
-   */
-  dump(cls: number, limit: number, now: number): Array<DumpedItem> {
-    const out: Array<DumpedItem> = []
-    const fifo = this.log.fifo
-    for (let s = fifo.length - 1; s >= 0; s--) {
-      const segment = fifo[s]!
-      const buf = segment.buf
-      const found: Array<DumpedItem> = []
-      for (let off = 0; off < segment.used; off += R.length(buf, off)) {
-        if ((R.bits(buf, off) & R.Bit.Live) === 0 || R.sizeClass(buf, off) !== cls || this.isDead(buf, off, now)) {
-          continue
-        }
-        const keyStart = R.keyStart(off)
-        found.push({
-          key: buf.toString("latin1", keyStart, keyStart + R.keyLength(buf, off)),
-          bytes: R.valueLength(buf, off),
-          exptime: R.exptime(buf, off)
-        })
-      }
-      for (let i = found.length - 1; i >= 0; i--) {
-        out.push(found[i]!)
-        if (out.length === limit) return out
-      }
-    }
-    return out
+  /** Removes the record at `off` in `segment`, found by a walk over the segments. */
+  removeAt(segment: Segment, off: number): void {
+    const buf = segment.buf
+    const keyStart = R.keyStart(off)
+    this.remove(this.log.ref(segment, off), hashBytes(buf, keyStart, keyStart + R.keyLength(buf, off)))
   }
 
   /** Unix seconds when the oldest item held was stored; 0 when empty. */
@@ -197,28 +217,17 @@ export class RecordStore implements Cleaner {
   }
 
   /**
-   * Writes a new record for `key` and makes it the key's item, replacing whatever is current (looked
-   * up again: making room may have moved or evicted it). Returns the record, or -1 when memory is
-   * full under -M. `isNew`: counts in total_items (not an in-place update).
+   * Writes a new record for `key` (its value is `value` then `suffix`, if any) and makes it the key's
+   * item, replacing whatever is current (looked up again: making room may have moved or evicted it).
+   * Returns the record, or -1 when memory is full under -M.
    */
-  protected write(
-    key: string,
-    hash: number,
-    flags: number,
-    exptime: number,
-    value: Uint8Array,
-    suffix: Uint8Array | undefined,
-    now: number,
-    isNew = true,
-    cas = this.options.cas.next(),
-    atime = now,
-    bits = 0
-  ): number {
+  write(key: string, hash: number, value: Uint8Array, suffix: Uint8Array | undefined, fields: RecordWrite): number {
     const valueLength = value.length + (suffix === undefined ? 0 : suffix.length)
     const length = R.recordLength(key.length, valueLength)
-    const size = itemSize(key.length, flags, valueLength)
+    const size = itemSize(key.length, fields.flags, valueLength)
     const sizeClass = classOf(size)
-    const ref = this.log.allocate(length)
+    const now = fields.now
+    const ref = this.log.allocate(length, now)
     if (ref < 0) {
       this.counters.outofmemory++
       this.classStats.table.outofmemory[sizeClass]!++
@@ -226,7 +235,15 @@ export class RecordStore implements Cleaner {
     }
     const buf = this.log.buffer(ref)
     const off = this.log.offset(ref)
-    R.writeHeader(buf, off, key, valueLength, { flags, exptime, time: now, atime, cas, sizeClass, bits })
+    R.writeHeader(buf, off, key, valueLength, {
+      flags: fields.flags,
+      exptime: fields.exptime,
+      time: now,
+      atime: fields.atime ?? now,
+      cas: fields.cas ?? this.options.cas.next(),
+      sizeClass,
+      bits: fields.bits ?? 0
+    })
     const start = R.valueStart(buf, off)
     buf.set(value, start)
     if (suffix !== undefined) buf.set(suffix, start + value.length)
@@ -234,14 +251,14 @@ export class RecordStore implements Cleaner {
     if (previous >= 0) this.remove(previous, hash)
     this.index.set(key, hash, ref)
     this.counters.curr_items++
-    if (isNew) this.counters.total_items++
+    if (fields.isNew ?? true) this.counters.total_items++
     this.counters.bytes += length
     this.classStats.add(sizeClass, size, 1)
     return ref
   }
 
   /** The item at `ref` as a reply's hit. Values in shared segments are copied: segments get reused. */
-  protected hit(key: string, ref: number): Hit {
+  hit(key: string, ref: number): Hit {
     const segment = this.log.segment(ref)
     const buf = segment.buf
     const off = this.log.offset(ref)
@@ -267,12 +284,6 @@ export class RecordStore implements Cleaner {
     this.classStats.table.mem_requested.fill(0)
     this.classStats.clearSizes()
     this.flushedUpTo = 0
-    this.sweepSegment = undefined
-  }
-
-  /** Whether a record is dead by expiry or flush at `now`. */
-  protected isDead(buf: Buffer, off: number, now: number): boolean {
-    return isExpired(R.exptime(buf, off), now) || this.isFlushed(buf, off, now)
   }
 
   /**
@@ -280,9 +291,8 @@ export class RecordStore implements Cleaner {
    * bit cleared), the rest are evicted; dead ones are reclaimed. With `compact` (-M) every live record
    * is kept. A dedicated victim's record is kept in place; returns true then.
    */
-  clean(victim: Segment, compact: boolean): boolean {
+  clean(victim: Segment, compact: boolean, now: number): boolean {
     const buf = victim.buf
-    const now = this.now
     const counters = this.counters
     for (let off = 0; off < victim.used;) {
       const length = R.length(buf, off)
@@ -314,9 +324,9 @@ export class RecordStore implements Cleaner {
             off += length
             continue
           }
-          this.evicted(bits, buf, off)
+          this.evicted(bits, buf, off, now)
         } else {
-          this.evicted(bits, buf, off)
+          this.evicted(bits, buf, off, now)
         }
         this.index.remove(hash, ref)
         counters.curr_items--
@@ -328,7 +338,7 @@ export class RecordStore implements Cleaner {
     return false
   }
 
-  protected evicted(bits: number, buf: Buffer, off: number): void {
+  private evicted(bits: number, buf: Buffer, off: number, now: number): void {
     const counters = this.counters
     const classes = this.classStats.table
     const cls = R.sizeClass(buf, off)
@@ -342,46 +352,19 @@ export class RecordStore implements Cleaner {
       counters.evicted_nonzero++
       classes.evicted_nonzero[cls]!++
     }
-    counters.last_evicted_age = this.now - R.accessTime(buf, off)
+    counters.last_evicted_age = now - R.accessTime(buf, off)
     classes.evicted_time[cls] = counters.last_evicted_age
-  }
-
-  /**
-   * Examines up to `budget` records from where the last sweep stopped, removing the expired and
-   * flushed ones; returns how many it removed. Bounded so a sweep never stalls the partition.
-   */
-  sweep(budget: number, now: number): number {
-    this.now = now
-    const fifo = this.log.fifo
-    let removed = 0
-    let examined = 0
-    for (let visited = 0; examined < budget && visited <= fifo.length;) {
-      let segment = this.sweepSegment
-      if (segment === undefined || segment.generation !== this.sweepGeneration || this.sweepOffset >= segment.used) {
-        if (segment !== undefined && segment.generation === this.sweepGeneration) {
-          this.sweepPosition = fifo.indexOf(segment) + 1
-        }
-        if (this.sweepPosition >= fifo.length) this.sweepPosition = 0
-        segment = fifo[this.sweepPosition]
-        if (segment === undefined) break
-        this.sweepSegment = segment
-        this.sweepGeneration = segment.generation
-        this.sweepOffset = 0
-        visited++
-        continue
-      }
-      const buf = segment.buf
-      const off = this.sweepOffset
-      this.sweepOffset += R.length(buf, off)
-      examined++
-      if ((R.bits(buf, off) & R.Bit.Live) !== 0 && this.isDead(buf, off, now)) {
-        const keyStart = R.keyStart(off)
-        this.classStats.table.crawler_reclaimed[R.sizeClass(buf, off)]!++
-        this.remove(this.log.ref(segment, off), hashBytes(buf, keyStart, keyStart + R.keyLength(buf, off)))
-        this.counters.crawler_reclaimed++
-        removed++
-      }
+    if (this.trace !== undefined) {
+      const keyStart = R.keyStart(off)
+      const exptime = R.exptime(buf, off)
+      this.trace.evicted(
+        buf.toString("latin1", keyStart, keyStart + R.keyLength(buf, off)),
+        (bits & R.Bit.Fetched) !== 0,
+        exptime === 0 ? -1 : exptime - now,
+        counters.last_evicted_age,
+        cls,
+        R.valueLength(buf, off)
+      )
     }
-    return removed
   }
 }

@@ -10,13 +10,13 @@ import type { Retrieval } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Hit } from "../domain/Result.js"
 import { hashKey } from "./KeyIndex.js"
-import type { GatherPart, Job } from "./Partition.js"
+import type { Gather as PartitionGather, GatherPart, Job } from "./Partition.js"
 import type { Batch } from "./Store.js"
 
 /** FNV-1a over the key's bytes: stable across restarts and processes, cheap for short keys. */
 export const partitionOf = (key: string, partitions: number): number => hashKey(key) % partitions
 
-interface Gather {
+interface Gather extends PartitionGather {
   readonly index: number
   readonly request: Retrieval
   readonly slots: Array<Hit | undefined>
@@ -48,7 +48,9 @@ export class RoutedBatch {
     if (this.gathers !== undefined) {
       for (const g of this.gathers) {
         const hits = g.slots.filter((hit): hit is Hit => hit !== undefined)
-        this.batch.results[g.index] = Res.values(hits, g.request._tag === "Gets" || g.request._tag === "Gats")
+        this.batch.results[g.index] = g.failed
+          ? Res.errors.internalError
+          : Res.values(hits, g.request._tag === "Gets" || g.request._tag === "Gats")
       }
     }
     this.onDone()
@@ -107,14 +109,14 @@ export class RoutedBatch {
       this.jobFor(first).indexes.push(index)
       return
     }
-    const gather: Gather = { index, request, slots: new Array(keys.length) }
+    const gather: Gather = { index, request, slots: new Array(keys.length), failed: false }
     ;(this.gathers ??= []).push(gather)
     const parts: Array<GatherPart | undefined> = new Array(partitions)
     for (let k = 0; k < keys.length; k++) {
       const p = partitionOf(keys[k]!, partitions)
       let part = parts[p]
       if (part === undefined) {
-        part = { request, keyIndexes: [], slots: gather.slots }
+        part = { index, request, keyIndexes: [], slots: gather.slots, gather }
         parts[p] = part
         const job = this.jobFor(p)
         job.partAt.push(job.indexes.length)

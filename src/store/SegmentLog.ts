@@ -46,9 +46,10 @@ export class Segment {
 export interface Cleaner {
   /**
    * Empties `victim`: each live record is moved with {@link SegmentLog.copyForward} or dropped.
-   * Returns true if a dedicated victim's record was kept where it is (it has a second chance).
+   * Returns true if a dedicated victim's record was kept where it is (it has a second chance). `now`
+   * (Unix seconds) tells expired records from live ones.
    */
-  readonly clean: (victim: Segment, compact: boolean) => boolean
+  readonly clean: (victim: Segment, compact: boolean, now: number) => boolean
 }
 
 const NO_BUFFER = Buffer.alloc(0)
@@ -113,12 +114,15 @@ export class SegmentLog {
     return (ref & 0x1ffff) << 3
   }
 
-  /** Space for a new record of `length` bytes; -1 when it cannot be made (memory full under -M). */
-  allocate(length: number): number {
-    if (length > this.dedicatedThreshold) return this.allocateDedicated(length)
+  /**
+   * Space for a new record of `length` bytes, cleaning the oldest segment if memory is full (`now`,
+   * Unix seconds, tells expired records from live ones); -1 when it cannot be made (full under -M).
+   */
+  allocate(length: number, now: number): number {
+    if (length > this.dedicatedThreshold) return this.allocateDedicated(length, now)
     const head = this.head
     if (head !== undefined && head.used + length <= this.segmentSize) return this.append(head, length)
-    return this.advanceHead(length) ? this.append(this.head!, length) : -1
+    return this.advanceHead(length, now) ? this.append(this.head!, length) : -1
   }
 
   /** During cleaning, space at the head for a record being kept; -1 if it has to go instead. */
@@ -151,9 +155,9 @@ export class SegmentLog {
   }
 
   /** Changes the budget (cache_memlimit); a smaller one releases memory at once. */
-  resize(budget: number): void {
+  resize(budget: number, now: number): void {
     this.budget = budget
-    this.makeRoom(0)
+    this.makeRoom(0, now)
   }
 
   private append(segment: Segment, length: number): number {
@@ -201,7 +205,7 @@ export class SegmentLog {
   }
 
   /** Makes a fresh head segment with room for `length`; false if memory is full and nothing can go. */
-  private advanceHead(length: number): boolean {
+  private advanceHead(length: number, now: number): boolean {
     for (let attempts = this.fifo.length + 2; attempts > 0; attempts--) {
       const pooled = this.pool.pop()
       if (pooled !== undefined) return this.setHead(pooled)
@@ -220,7 +224,7 @@ export class SegmentLog {
       this.spare = undefined
       if (target !== undefined) this.setHead(target)
       else this.head = undefined
-      if (this.cleanSegment(victim, length)) {
+      if (this.cleanSegment(victim, length, now)) {
         this.fifo.push(victim)
       } else if (!victim.dedicated) {
         // The emptied victim (just pooled) is the head if there was no spare, else the next spare.
@@ -255,7 +259,7 @@ export class SegmentLog {
   }
 
   /** Cleans `victim` (already chosen); returns whether a dedicated victim kept its record. */
-  private cleanSegment(victim: Segment, room: number): boolean {
+  private cleanSegment(victim: Segment, room: number, now: number): boolean {
     const at = this.fifo.indexOf(victim)
     if (at >= 0) this.fifo.splice(at, 1)
     if (victim === this.head) this.head = undefined
@@ -263,7 +267,7 @@ export class SegmentLog {
     // were all read is kept whole and the next one cleaned; their bits are cleared as they move, so
     // within one pass over the segments something is evicted.
     this.copyAllowance = this.evict ? this.segmentSize - room : Infinity
-    const kept = this.cleaner!.clean(victim, !this.evict)
+    const kept = this.cleaner!.clean(victim, !this.evict, now)
     this.copyAllowance = 0
     if (victim.dedicated) {
       if (!kept) this.release(victim)
@@ -274,8 +278,8 @@ export class SegmentLog {
   }
 
   /** Space for a dedicated record; -1 if it cannot be made. */
-  private allocateDedicated(length: number): number {
-    if (!this.makeRoom(length) || !this.hasId()) return -1
+  private allocateDedicated(length: number, now: number): number {
+    if (!this.makeRoom(length, now) || !this.hasId()) return -1
     const segment = this.newSegment(length, true)
     this.fifo.push(segment)
     return this.append(segment, length)
@@ -285,7 +289,7 @@ export class SegmentLog {
    * Releases memory until `length` more bytes fit in the budget: pooled segments first, then the
    * oldest records (evicting only), then the spare. False if it still does not fit.
    */
-  private makeRoom(length: number): boolean {
+  private makeRoom(length: number, now: number): boolean {
     const fits = () => this.allocated + length <= this.budget
     const releasePool = () => {
       while (!fits() && this.pool.length > 0) this.release(this.pool.pop()!)
@@ -294,7 +298,7 @@ export class SegmentLog {
     for (let attempts = 2 * this.fifo.length + 2; !fits() && this.evict && attempts > 0; attempts--) {
       const victim = this.fifo[0]
       if (victim === undefined) break
-      if (this.cleanSegment(victim, 0)) this.fifo.push(victim)
+      if (this.cleanSegment(victim, 0, now)) this.fifo.push(victim)
       releasePool()
     }
     if (!fits() && this.spare !== undefined) {

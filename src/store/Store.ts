@@ -5,11 +5,35 @@
  * @module
  */
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
 import type { Request } from "../domain/Request.js"
-import type { DumpedItem, Result } from "../domain/Result.js"
+import type { ItemMetadata, Result } from "../domain/Result.js"
 import type { ClassSnapshot } from "./ClassStats.js"
+import type { ItemTrace } from "./ItemTrace.js"
+import type { PartitionLoad } from "./Partition.js"
+import type { ScanFilter } from "./Scan.js"
 import type { StoreStats } from "./StoreCounters.js"
+
+/** The store can no longer serve: one of its partition actors stopped. The server must stop too. */
+export class StoreFailure extends Data.TaggedError("StoreFailure")<{
+  readonly partition: number
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    const reason = this.cause instanceof Error ? this.cause.message : String(this.cause)
+    return `store partition ${this.partition} stopped: ${reason}`
+  }
+}
+
+/** A walk over the store's items, a slice at a time (see {@link StoreShape.scan}). */
+export interface ItemScan {
+  /**
+   * The next items found (never an empty array), or undefined once every partition has been walked.
+   * Each call costs its partition one bounded turn, so a scan never stalls the store.
+   */
+  readonly next: Effect.Effect<ReadonlyArray<ItemMetadata> | undefined>
+}
 
 /**
  * A connection's batch: the requests it read, in order, and a result slot for each. The connection
@@ -22,6 +46,8 @@ export interface Batch {
   readonly requests: Array<Request | undefined>
   /** One slot per request; the store fills the `undefined` ones. */
   readonly results: Array<Result | undefined>
+  /** Where the store reports what the batch does, while someone watches (`watch`); else undefined. */
+  trace?: ItemTrace | undefined
 }
 
 /** What a store does. */
@@ -40,10 +66,17 @@ export interface StoreShape {
   readonly classStats: Effect.Effect<ClassSnapshot>
   /** Turns the item size histogram on or off (`stats sizes_enable`, `stats sizes_disable`). */
   readonly trackSizes: (on: boolean) => Effect.Effect<void>
-  /** Up to `limit` items of a size class (0: all), newest first (`stats cachedump`). */
-  readonly dump: (sizeClass: number, limit: number) => Effect.Effect<ReadonlyArray<DumpedItem>>
+  /**
+   * Walks the live items that match `filter`, partition by partition, newest first within each
+   * (`stats cachedump`; memcached's crawler dumps). The caller pulls slices as it can use them.
+   */
+  readonly scan: (filter: ScanFilter) => ItemScan
   /** Removes expired items, examining at most `budget` of them; returns how many it removed. */
   readonly sweep: (budget: number) => Effect.Effect<number>
+  /** Fails if the store stops being able to serve (a partition actor stopped); never succeeds. */
+  readonly failure: Effect.Effect<never, StoreFailure>
+  /** Each partition's load, read without asking the actors (a store without partitions has none). */
+  readonly load?: () => ReadonlyArray<PartitionLoad>
 }
 
 /** The cache's item store. */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -25,7 +26,12 @@ export class Sweeper extends Context.Tag("effcached/Sweeper")<Sweeper, {
       const store = yield* Store
       const settings = yield* ServerConfig
       const sweep = store.sweep(settings.sweepBudget)
-      yield* sweep.pipe(
+      // A failed sweep is logged and the next one runs on schedule: the sweeper outlives its bugs.
+      const contained = Effect.catchAllDefect(
+        sweep,
+        (defect) => Effect.as(Effect.logError("the expiry sweep failed", Cause.die(defect)), 0)
+      )
+      yield* contained.pipe(
         Effect.schedule(Schedule.spaced(Duration.millis(settings.sweepIntervalMs))),
         Effect.forever,
         Effect.forkScoped

@@ -3,14 +3,17 @@
  * commands: the per-class figures must agree (ages and total_malloced are the server's own).
  */
 import { describe, expect, it } from "vitest"
+import { setLine } from "../support/commands.js"
 import { memcachedPath, requireTool, startEffcached, startMemcached, useServer } from "../support/servers.js"
 import { session } from "../support/wire.js"
 
-const set = (key: string, size: number, flags = 0) => `set ${key} ${flags} 0 ${size}\r\n${"x".repeat(size)}\r\n`
+const set = (key: string, size: number, flags = 0) => setLine(key, "x".repeat(size), flags)
 
 const script = set("a", 1) + set("b", 10, 5) + set("c", 100) + set("d", 1000) + set("e", 5000, 1) + set("f", 20_000) +
   set("g", 200_000) + set("n", 2) + "get a b c d zz\r\ngets e\r\ndelete b\r\nincr n 5\r\ntouch c 100\r\n" +
-  "cas d 0 0 1 999\r\nx\r\nappend a 0 0 3\r\nyyy\r\n"
+  "cas d 0 0 1 999\r\nx\r\nappend a 0 0 3\r\nyyy\r\n" +
+  // Meta reads count per class as text reads do (a touching mg as a touch).
+  "mg a v\r\nmg c v T30\r\nmg zz v\r\nmg e\r\n"
 
 /**
  * The reply with the server-specific figures blanked: ages, memory held, and memcached's

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
 import * as net from "node:net"
+import { pollUntil } from "../support/poll.js"
 import { startEffcached, useServer } from "../support/servers.js"
 import { Connection, exchange, openServed, session } from "../support/wire.js"
 
@@ -166,6 +167,37 @@ describe("connections", () => {
       stats.close()
     }
   )
+
+  it("drops the rest of a pipeline once its client has gone, as memcached does", async () => {
+    const statOf = async (conn: Connection, name: string) =>
+      Number(new RegExp(`STAT ${name} (\\d+)\r\n`).exec(await conn.request("stats\r\n"))![1])
+    const stats = await Connection.open(server.port)
+    const value = Buffer.alloc(256 * 1024, "g")
+    await stats.request(Buffer.concat([Buffer.from(`set gone 0 0 ${value.length}\r\n`), value, Buffer.from("\r\n")]))
+    const getsBefore = await statOf(stats, "cmd_get")
+    const socket = net.connect(server.port, "127.0.0.1")
+    socket.on("error", () => {})
+    await new Promise((resolve) => socket.once("connect", resolve))
+    socket.pause()
+    // 100,000 gets of a 256 KB value (25 GB of replies), never read: the server blocks on the first few.
+    const lines = Buffer.from("get gone\r\n".repeat(100_000))
+    socket.write(lines)
+    await pollUntil(() => stats.request("stats conns\r\n"), (r) => /state conn_mwrite/.test(r), {
+      deadlineMs: 10_000,
+      what: "the pipelining client blocked on its replies"
+    })
+    socket.resetAndDestroy()
+    await pollUntil(() => statOf(stats, "curr_connections"), (n) => n === 1, {
+      deadlineMs: 10_000,
+      what: "the reset connection closed"
+    })
+    // What ran is the batch in progress when the client went (1024 requests at most), not the
+    // thousands of gets the server had already read from it.
+    const executed = (await statOf(stats, "cmd_get")) - getsBefore
+    expect(executed).toBeLessThanOrEqual(2 * 1024)
+    expect(await statOf(stats, "bytes_read")).toBeGreaterThan(lines.length / 4)
+    stats.close()
+  })
 
   it("reports connections in stats", async () => {
     const reply = await session(server.port, "stats\r\n")

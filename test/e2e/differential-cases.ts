@@ -5,6 +5,7 @@
  *
  * Every case gets a unique key prefix `p` (cases share the two servers and run one after another).
  */
+import { keyOf, setLine } from "../support/commands.js"
 import { Connection, type Script } from "../support/wire.js"
 
 export type DiffCase =
@@ -15,11 +16,7 @@ export type DiffCase =
   /** Interactive: returns a transcript (for flows that need a CAS unique read back from the server). */
   | { readonly name: string; readonly run: (port: number, p: string) => Promise<string> }
 
-/** A key of exactly `n` bytes starting with the case prefix. */
-const keyOf = (p: string, n: number) => p + "k".repeat(n - p.length)
-
-/** `set` of `value` under `key` (flags `flags`, exptime 0). */
-const set = (key: string, value: string, flags = 0) => `set ${key} ${flags} 0 ${value.length}\r\n${value}\r\n`
+const set = (key: string, value: string, flags = 0) => setLine(key, value, flags)
 
 /** Deterministic PRNG (mulberry32) for random-sized writes. */
 const rng = (seed: number) => () => {

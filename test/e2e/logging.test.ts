@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import { tempFile } from "../support/files.js"
+import { pollUntil } from "../support/poll.js"
 import { startEffcached } from "../support/servers.js"
 import { Connection } from "../support/wire.js"
 
@@ -35,6 +36,26 @@ describe("the daemon's logging", () => {
     expect(messages).toContain("connection opened")
     expect(messages).toContain("connection closed")
     expect(messages).toContain("stopped")
+  })
+
+  it("at -vv, logs a socket error (a client resetting its connection) when the connection closes", async () => {
+    const logFile = tempFile("reset.log", "effcached-log-")
+    const server = await startEffcached(["-vv", "--log-format", "json", "--log-file", logFile])
+    const socket = net.connect(server.port, "127.0.0.1")
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()))
+    // A reset (RST) instead of a close: the server's socket sees ECONNRESET.
+    socket.resetAndDestroy()
+    const lines = await pollUntil(
+      async () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : ""),
+      (text) => text.includes("connection closed after a socket error"),
+      { deadlineMs: 10_000, what: "the socket error's log line" }
+    )
+    const line = lines.at(-1)!.split("\n").find((l) => l.includes("socket error"))!
+    expect(JSON.parse(line)).toMatchObject({
+      logLevel: "DEBUG",
+      annotations: expect.objectContaining({ code: "ECONNRESET", error: expect.stringContaining("ECONNRESET") })
+    })
+    expect(await server.stop()).toBe(0)
   })
 
   it("logs nothing but startup and shutdown by default", async () => {

@@ -10,19 +10,15 @@
  *
  * Every case gets a unique key prefix `p`.
  */
+import { keyOf, msLine, setLine } from "../support/commands.js"
 import { Connection } from "../support/wire.js"
 import { type DiffCase, randomSplit } from "./differential-cases.js"
 
 /** A key's base64 form, as a client sends it with the b flag. */
 const b64 = (key: string) => Buffer.from(key, "latin1").toString("base64")
 
-/** `ms` of `value` under `key` with extra flag words. */
-const ms = (key: string, value: string, flags = "") =>
-  `ms ${key} ${value.length}${flags === "" ? "" : " " + flags}\r\n${value}\r\n`
-
-/** `set` of `value` under `key` (flags `flags`, exptime `exptime`). */
-const set = (key: string, value: string, flags = 0, exptime = 0) =>
-  `set ${key} ${flags} ${exptime} ${value.length}\r\n${value}\r\n`
+const ms = msLine
+const set = setLine
 
 /** The CAS unique in a meta reply line (`c<n>`), or "0". */
 const casIn = (reply: string): string => /(?:^|\s)c(\d+)/.exec(reply)?.[1] ?? "0"
@@ -56,7 +52,6 @@ async (port: number, p: string): Promise<string> => {
 
 const opaque31 = "O" + "x".repeat(31)
 const opaque32 = "O" + "x".repeat(32)
-const keyOf = (p: string, n: number) => p + "k".repeat(n - p.length)
 
 /** A quiet pipeline of meta commands ended by mn, for the segmentation cases. */
 const quietBatch = (p: string) =>

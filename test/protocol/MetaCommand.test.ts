@@ -6,10 +6,10 @@ import { parseI32, parseU32, parseU64 } from "../../src/protocol/Numbers.js"
 import { encodeRequest } from "../../src/protocol/RequestEncoder.js"
 import { decodeLine } from "../../src/protocol/TextCommand.js"
 import { comparable } from "../support/arbitraries.js"
+import { clientError, tokensOf as lineTokens } from "../support/commands.js"
 import { flaggedMetaRequest, maxFlags } from "../support/metaArbitraries.js"
 
-const decode = (line: string) => decodeLine(line.split(" ").filter((t) => t.length > 0))
-const clientError = (message: string) => ({ _tag: "ClientError", message })
+const decode = (line: string) => decodeLine(lineTokens(line))
 /** The tokens of a request's command line, as the framer splits them. */
 const tokensOf = (bytes: Buffer) =>
   bytes.toString("latin1", 0, bytes.indexOf("\r\n")).split(" ").filter((t) => t.length > 0)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { parseI32, parseU32, parseU64 } from "../../src/protocol/Numbers.js"
+import { parseDouble, parseI32, parseU32, parseU64 } from "../../src/protocol/Numbers.js"
 
 // Expected values measured against memcached 1.6.18 (flags use safe_strtoul, exptime/bytes safe_strtol,
 // deltas and cas uniques safe_strtoull; results truncated as C casts them).
@@ -52,5 +52,20 @@ describe("Numbers", () => {
 
   it.prop("reads back any int32", [fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })], ([n]) => {
     expect(parseI32(String(n))).toBe(n)
+  })
+
+  it("parses ratios and factors like safe_strtod: strtod's forms, then whitespace or the end", () => {
+    expect(parseDouble("0.5")).toBe(0.5)
+    expect(parseDouble(" +2.")).toBe(2)
+    expect(parseDouble(".25e1")).toBe(2.5)
+    expect(parseDouble("-1E-2")).toBe(-0.01)
+    expect(parseDouble("0x1.8p1")).toBe(3)
+    expect(parseDouble("INF")).toBe(Infinity)
+    expect(parseDouble("nan")).toBeNaN()
+    for (const bad of ["", "x", "1.5x", "0x", "1e400", "--1", "e5"]) expect(parseDouble(bad), bad).toBeUndefined()
+  })
+
+  it.prop("reads back any finite double", [fc.double({ noNaN: true, noDefaultInfinity: true })], ([n]) => {
+    expect(parseDouble(String(n))).toBe(n === 0 ? 0 : n)
   })
 })

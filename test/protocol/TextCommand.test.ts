@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { decodeLine } from "../../src/protocol/TextCommand.js"
+import { clientError, tokensOf } from "../support/commands.js"
 
-const decode = (line: string) => decodeLine(line.split(" ").filter((t) => t.length > 0))
-const clientError = (message: string) => ({ _tag: "ClientError", message })
+const decode = (line: string) => decodeLine(tokensOf(line))
 
 // Expected replies are memcached 1.6.18's, as measured (see docs/compatibility.md).
 describe("TextCommand.decodeLine", () => {

@@ -59,7 +59,15 @@ const everyRequestTag: Record<Req.Request["_tag"], true> = {
   MetaDelete: true,
   MetaArithmetic: true,
   MetaNoop: true,
-  MetaDebug: true
+  MetaDebug: true,
+  LruCrawlerMetadump: true,
+  LruCrawlerCrawl: true,
+  LruCrawlerSwitch: true,
+  LruCrawlerTune: true,
+  SlabsAutomove: true,
+  SlabsReassign: true,
+  LruTune: true,
+  Watch: true
 }
 const requestTags = new Set<string>(Object.keys(everyRequestTag))
 const isRequestOrResult = Schema.is(Schema.Union(Req.Request, Res.Result))

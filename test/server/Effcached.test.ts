@@ -3,23 +3,14 @@ import { Effect, Layer, TestClock } from "effect"
 import { ServerConfig } from "../../src/config/ServerConfig.js"
 import * as Effcached from "../../src/server/Effcached.js"
 import { Listener } from "../../src/server/Listener.js"
-import { PartitionedStore } from "../../src/store/PartitionedStore.js"
-import { Store } from "../../src/store/Store.js"
+import { observedStore } from "../support/store.js"
 import { Connection } from "../support/wire.js"
 
-/** A Store layer that wraps the partitioned store and counts the requests it executes. */
+/** The partitioned store, counting the requests it executes. */
 const countingStore = (counter: { requests: number }) =>
-  Layer.effect(
-    Store,
-    Effect.map(Store, (inner) =>
-      Store.of({
-        ...inner,
-        execute: (batch) => {
-          counter.requests += batch.requests.filter((r, i) => r !== undefined && batch.results[i] === undefined).length
-          return inner.execute(batch)
-        }
-      }))
-  ).pipe(Layer.provide(PartitionedStore.layer))
+  observedStore((batch) => {
+    counter.requests += batch.requests.filter((r, i) => r !== undefined && batch.results[i] === undefined).length
+  })
 
 const withClient = <A>(f: (conn: Connection) => Promise<A>) =>
   Effect.gen(function*() {

@@ -2,14 +2,11 @@ import { describe, expect, it } from "@effect/vitest"
 import type { MetaArithmetic, MetaDebug, MetaDelete, MetaFlag, MetaGet, MetaSet } from "../../src/domain/MetaRequest.js"
 import type { MetaDebugReply, MetaReply } from "../../src/domain/MetaResult.js"
 import type { Result } from "../../src/domain/Result.js"
-import { CasSequence } from "../../src/store/CasSequence.js"
-import { ItemTable } from "../../src/store/ItemTable.js"
+import { execute, NOW, table } from "../support/store.js"
 
 // The store's meta semantics with explicit clocks: what the differential tests cannot show in a few
 // seconds of wall time (TTLs and access times as time passes), and the counters memcached keeps.
 
-const NOW = 1_700_000_000
-const table = () => new ItemTable({ cas: new CasSequence(), maxItemSize: 1024 * 1024, memoryLimit: 64 * 1024 * 1024 })
 const common = (key: string, flags: ReadonlyArray<MetaFlag>) => ({
   key,
   flags,
@@ -83,76 +80,76 @@ const text = (r: MetaReply) => Buffer.from(r.value).toString("latin1")
 describe("MetaCommands", () => {
   it("mg reports TTL and last access as time passes; h and l describe the item before this fetch", () => {
     const t = table()
-    t.execute(ms("k", "v", ["T"], { ttl: 100 }), NOW)
-    const first = reply(t.execute(mg("k", ["t", "h", "l"]), NOW + 30))
+    execute(t, ms("k", "v", ["T"], { ttl: 100 }), NOW)
+    const first = reply(execute(t, mg("k", ["t", "h", "l"]), NOW + 30))
     expect(first).toMatchObject({ ttl: 70, fetched: false, lastAccess: 30 })
-    const second = reply(t.execute(mg("k", ["t", "h", "l"]), NOW + 40))
+    const second = reply(execute(t, mg("k", ["t", "h", "l"]), NOW + 40))
     expect(second).toMatchObject({ ttl: 60, fetched: true, lastAccess: 10 })
     // u reads without counting as an access.
-    t.execute(mg("k", ["u"]), NOW + 50)
-    expect(reply(t.execute(mg("k", ["l"]), NOW + 55)).lastAccess).toBe(15)
-    expect(t.execute(mg("k", ["v"]), NOW + 100)).toMatchObject({ status: "EN" })
+    execute(t, mg("k", ["u"]), NOW + 50)
+    expect(reply(execute(t, mg("k", ["l"]), NOW + 55)).lastAccess).toBe(15)
+    expect(execute(t, mg("k", ["v"]), NOW + 100)).toMatchObject({ status: "EN" })
   })
 
   it("mg T sets the TTL in flag order, and counts as a touch only on a hit", () => {
     const t = table()
-    t.execute(ms("k", "v"), NOW)
-    expect(reply(t.execute(mg("k", ["t", "T"], { ttl: 50 }), NOW)).ttl).toBe(-1)
-    expect(reply(t.execute(mg("k", ["T", "t"], { ttl: 80 }), NOW)).ttl).toBe(80)
-    t.execute(mg("missing", ["T"], { ttl: 80 }), NOW)
+    execute(t, ms("k", "v"), NOW)
+    expect(reply(execute(t, mg("k", ["t", "T"], { ttl: 50 }), NOW)).ttl).toBe(-1)
+    expect(reply(execute(t, mg("k", ["T", "t"], { ttl: 80 }), NOW)).ttl).toBe(80)
+    execute(t, mg("missing", ["T"], { ttl: 80 }), NOW)
     expect(t.counters.snapshot()).toMatchObject({ cmd_touch: 2, touch_hits: 2, cmd_get: 1, get_misses: 1, get_hits: 0 })
-    expect(t.execute(mg("k", ["v"]), NOW + 80)).toMatchObject({ status: "EN" })
+    expect(execute(t, mg("k", ["v"]), NOW + 80)).toMatchObject({ status: "EN" })
   })
 
   it("mg R wins once the remaining TTL drops below the token, and only once", () => {
     const t = table()
-    t.execute(ms("k", "v", ["T"], { ttl: 100 }), NOW)
-    expect(reply(t.execute(mg("k", ["R"], { recache: 30 }), NOW))).toMatchObject({ won: false, tokenSent: false })
-    expect(reply(t.execute(mg("k", ["R"], { recache: 30 }), NOW + 71))).toMatchObject({ won: true, tokenSent: false })
-    expect(reply(t.execute(mg("k", ["R"], { recache: 30 }), NOW + 72))).toMatchObject({ won: false, tokenSent: true })
+    execute(t, ms("k", "v", ["T"], { ttl: 100 }), NOW)
+    expect(reply(execute(t, mg("k", ["R"], { recache: 30 }), NOW))).toMatchObject({ won: false, tokenSent: false })
+    expect(reply(execute(t, mg("k", ["R"], { recache: 30 }), NOW + 71))).toMatchObject({ won: true, tokenSent: false })
+    expect(reply(execute(t, mg("k", ["R"], { recache: 30 }), NOW + 72))).toMatchObject({ won: false, tokenSent: true })
     // A new value clears the recache state.
-    t.execute(ms("k", "w", ["T"], { ttl: 10 }), NOW + 80)
-    expect(reply(t.execute(mg("k", ["R"], { recache: 30 }), NOW + 80))).toMatchObject({ won: true, tokenSent: false })
+    execute(t, ms("k", "w", ["T"], { ttl: 10 }), NOW + 80)
+    expect(reply(execute(t, mg("k", ["R"], { recache: 30 }), NOW + 80))).toMatchObject({ won: true, tokenSent: false })
   })
 
   it("mg N creates an empty item on a miss, counted as a hit, with the N TTL", () => {
     const t = table()
-    const created = reply(t.execute(mg("k", ["N", "s", "c"], { vivify: 60 }), NOW))
+    const created = reply(execute(t, mg("k", ["N", "s", "c"], { vivify: 60 }), NOW))
     expect(created).toMatchObject({ status: "HD", won: true, cas: 1 })
     expect(created.value.length).toBe(0)
-    expect(reply(t.execute(mg("k", ["t"]), NOW + 10))).toMatchObject({ ttl: 50, tokenSent: true, won: false })
+    expect(reply(execute(t, mg("k", ["t"]), NOW + 10))).toMatchObject({ ttl: 50, tokenSent: true, won: false })
     expect(t.counters.snapshot()).toMatchObject({ get_hits: 2, get_misses: 0, total_items: 1, curr_items: 1 })
   })
 
   it("mg with an over-long opaque fails after the flags before it, without counting a hit", () => {
     const t = table()
-    t.execute(ms("k", "v"), NOW)
+    execute(t, ms("k", "v"), NOW)
     const long = "x".repeat(32)
-    expect(t.execute(mg("k", ["T", "O"], { ttl: 40, opaque: long }), NOW)).toMatchObject({ _tag: "ClientError" })
-    expect(t.execute(mg("k", ["O", "T"], { ttl: 90, opaque: long }), NOW)).toMatchObject({ _tag: "ClientError" })
-    expect(reply(t.execute(mg("k", ["t", "h"]), NOW)).ttl).toBe(40)
+    expect(execute(t, mg("k", ["T", "O"], { ttl: 40, opaque: long }), NOW)).toMatchObject({ _tag: "ClientError" })
+    expect(execute(t, mg("k", ["O", "T"], { ttl: 90, opaque: long }), NOW)).toMatchObject({ _tag: "ClientError" })
+    expect(reply(execute(t, mg("k", ["t", "h"]), NOW)).ttl).toBe(40)
     expect(t.counters.snapshot()).toMatchObject({ get_hits: 1, cmd_touch: 0 })
     // On a miss memcached counts the miss first.
-    t.execute(mg("m", ["O"], { opaque: long }), NOW)
+    execute(t, mg("m", ["O"], { opaque: long }), NOW)
     expect(t.counters.snapshot()).toMatchObject({ get_misses: 1 })
   })
 
   it("md I marks stale with a new CAS; the first reader wins, then Z; a fresh set clears it", () => {
     const t = table()
-    const cas = reply(t.execute(ms("k", "v1", ["c", "T"], { ttl: 100 }), NOW)).cas
-    expect(t.execute(md("k", ["I", "T"], { ttl: 30 }), NOW)).toMatchObject({ status: "HD" })
-    const stale = reply(t.execute(mg("k", ["c", "t"]), NOW + 5))
+    const cas = reply(execute(t, ms("k", "v1", ["c", "T"], { ttl: 100 }), NOW)).cas
+    expect(execute(t, md("k", ["I", "T"], { ttl: 30 }), NOW)).toMatchObject({ status: "HD" })
+    const stale = reply(execute(t, mg("k", ["c", "t"]), NOW + 5))
     expect(stale).toMatchObject({ stale: true, won: true, tokenSent: false, ttl: 25 })
     expect(stale.cas).toBeGreaterThan(cas)
-    expect(reply(t.execute(mg("k", []), NOW + 6))).toMatchObject({ stale: true, won: false, tokenSent: true })
+    expect(reply(execute(t, mg("k", []), NOW + 6))).toMatchObject({ stale: true, won: false, tokenSent: true })
     // A set with an older CAS and I stores, still stale, keeping the TTL and the recache state.
-    expect(reply(t.execute(ms("k", "v2", ["I", "C", "c"], { compareCas: BigInt(cas) }), NOW + 7)).status).toBe("HD")
-    const after = reply(t.execute(mg("k", ["v", "t", "c"]), NOW + 8))
+    expect(reply(execute(t, ms("k", "v2", ["I", "C", "c"], { compareCas: BigInt(cas) }), NOW + 7)).status).toBe("HD")
+    const after = reply(execute(t, mg("k", ["v", "t", "c"]), NOW + 8))
     expect(after).toMatchObject({ stale: true, tokenSent: true, ttl: 22 })
     expect(text(after)).toBe("v2")
     // The current CAS replaces it with a fresh item.
-    t.execute(ms("k", "v3", ["C"], { compareCas: BigInt(after.cas) }), NOW + 9)
-    expect(reply(t.execute(mg("k", ["t"]), NOW + 9))).toMatchObject({
+    execute(t, ms("k", "v3", ["C"], { compareCas: BigInt(after.cas) }), NOW + 9)
+    expect(reply(execute(t, mg("k", ["t"]), NOW + 9))).toMatchObject({
       stale: false,
       tokenSent: false,
       won: false,
@@ -163,60 +160,60 @@ describe("MetaCommands", () => {
 
   it("ms counts sets and CAS outcomes as memcached does, and quiet hides only HD", () => {
     const t = table()
-    expect(t.execute(ms("k", "a", ["q"]), NOW)._tag).toBe("Silent")
-    expect(t.execute(ms("k", "b", ["q", "M"], { mode: "E" }), NOW)).toMatchObject({ status: "NS", cas: 0 })
-    expect(t.execute(ms("m", "b", ["C"], { compareCas: 5n }), NOW)).toMatchObject({ status: "NF" })
-    expect(t.execute(ms("k", "b", ["C"], { compareCas: 99n }), NOW)).toMatchObject({ status: "EX" })
-    expect(t.execute(ms("k", "b", ["C", "M"], { compareCas: 99n, mode: "A" }), NOW)).toMatchObject({ status: "EX" })
-    expect(t.execute(ms("m", "b", ["M"], { mode: "P" }), NOW)).toMatchObject({ status: "NS" })
+    expect(execute(t, ms("k", "a", ["q"]), NOW)._tag).toBe("Silent")
+    expect(execute(t, ms("k", "b", ["q", "M"], { mode: "E" }), NOW)).toMatchObject({ status: "NS", cas: 0 })
+    expect(execute(t, ms("m", "b", ["C"], { compareCas: 5n }), NOW)).toMatchObject({ status: "NF" })
+    expect(execute(t, ms("k", "b", ["C"], { compareCas: 99n }), NOW)).toMatchObject({ status: "EX" })
+    expect(execute(t, ms("k", "b", ["C", "M"], { compareCas: 99n, mode: "A" }), NOW)).toMatchObject({ status: "EX" })
+    expect(execute(t, ms("m", "b", ["M"], { mode: "P" }), NOW)).toMatchObject({ status: "NS" })
     expect(t.counters.snapshot()).toMatchObject({ cmd_set: 6, cas_misses: 1, cas_badval: 1, total_items: 1 })
   })
 
   it("ma creates, adds, subtracts; T sticks to a counter rewritten in place, not to one that grew", () => {
     const t = table()
-    expect(reply(t.execute(ma("n", ["N", "J", "v"], { vivify: 0, initial: 9n }), NOW))).toMatchObject({ status: "VA" })
-    const grown = reply(t.execute(ma("n", ["T", "t", "v"], { ttl: 300 }), NOW))
+    expect(reply(execute(t, ma("n", ["N", "J", "v"], { vivify: 0, initial: 9n }), NOW))).toMatchObject({ status: "VA" })
+    const grown = reply(execute(t, ma("n", ["T", "t", "v"], { ttl: 300 }), NOW))
     expect([text(grown), grown.ttl]).toEqual(["10", 300])
-    expect(reply(t.execute(mg("n", ["t"]), NOW)).ttl).toBe(-1)
-    const inPlace = reply(t.execute(ma("n", ["T", "t", "v", "M"], { ttl: 300, mode: "D" }), NOW))
+    expect(reply(execute(t, mg("n", ["t"]), NOW)).ttl).toBe(-1)
+    const inPlace = reply(execute(t, ma("n", ["T", "t", "v", "M"], { ttl: 300, mode: "D" }), NOW))
     expect([text(inPlace), inPlace.ttl]).toEqual(["9", 300])
-    expect(reply(t.execute(mg("n", ["t", "v"]), NOW))).toMatchObject({ ttl: 300 })
-    expect(t.execute(ma("x", ["q"]), NOW)).toMatchObject({ status: "NF" })
+    expect(reply(execute(t, mg("n", ["t", "v"]), NOW))).toMatchObject({ ttl: 300 })
+    expect(execute(t, ma("x", ["q"]), NOW)).toMatchObject({ status: "NF" })
     expect(t.counters.snapshot()).toMatchObject({ incr_hits: 1, decr_hits: 1, incr_misses: 1 })
   })
 
   it("ma with an over-long opaque has already updated the counter", () => {
     const t = table()
-    t.execute(ms("n", "5"), NOW)
-    expect(t.execute(ma("n", ["O"], { opaque: "x".repeat(32) }), NOW)).toMatchObject({ _tag: "ClientError" })
-    expect(text(reply(t.execute(mg("n", ["v"]), NOW)))).toBe("6")
+    execute(t, ms("n", "5"), NOW)
+    expect(execute(t, ma("n", ["O"], { opaque: "x".repeat(32) }), NOW)).toMatchObject({ _tag: "ClientError" })
+    expect(text(reply(execute(t, mg("n", ["v"]), NOW)))).toBe("6")
   })
 
   it("me shows expiry, access time, fetched bit, slab class and size, and counts cmd_meta", () => {
     const t = table()
-    expect(t.execute(me("k"), NOW)._tag).toBe("MetaDebugMiss")
-    t.execute(ms("k", "x".repeat(35), ["T"], { ttl: 100 }), NOW)
-    expect(debug(t.execute(me("k"), NOW + 20))).toMatchObject({
+    expect(execute(t, me("k"), NOW)._tag).toBe("MetaDebugMiss")
+    execute(t, ms("k", "x".repeat(35), ["T"], { ttl: 100 }), NOW)
+    expect(debug(execute(t, me("k"), NOW + 20))).toMatchObject({
       exp: -80,
       lastAccess: 20,
       fetched: false,
       slabClass: 1,
       size: 95
     })
-    t.execute(mg("k", []), NOW + 20)
-    expect(debug(t.execute(me("k"), NOW + 25))).toMatchObject({ lastAccess: 5, fetched: true })
-    t.execute(ms("k", "x".repeat(37)), NOW)
-    expect(debug(t.execute(me("k"), NOW))).toMatchObject({ exp: -1, slabClass: 2, size: 97 })
+    execute(t, mg("k", []), NOW + 20)
+    expect(debug(execute(t, me("k"), NOW + 25))).toMatchObject({ lastAccess: 5, fetched: true })
+    execute(t, ms("k", "x".repeat(37)), NOW)
+    expect(debug(execute(t, me("k"), NOW))).toMatchObject({ exp: -1, slabClass: 2, size: 97 })
     expect(t.counters.cmd_meta).toBe(4)
   })
 
   it("text commands share the markers: get sets the fetched bit, an in-place incr keeps it", () => {
     const t = table()
-    t.execute({ _tag: "Set", key: "k", flags: 0, exptime: 0, value: Buffer.from("10"), noreply: false }, NOW)
-    t.execute({ _tag: "Get", keys: ["k"] }, NOW)
-    t.execute({ _tag: "Incr", key: "k", delta: 1n, noreply: false }, NOW)
-    expect(reply(t.execute(mg("k", ["h"]), NOW)).fetched).toBe(true)
-    t.execute({ _tag: "Incr", key: "k", delta: 100n, noreply: false }, NOW)
-    expect(reply(t.execute(mg("k", ["h"]), NOW)).fetched).toBe(false)
+    execute(t, { _tag: "Set", key: "k", flags: 0, exptime: 0, value: Buffer.from("10"), noreply: false }, NOW)
+    execute(t, { _tag: "Get", keys: ["k"] }, NOW)
+    execute(t, { _tag: "Incr", key: "k", delta: 1n, noreply: false }, NOW)
+    expect(reply(execute(t, mg("k", ["h"]), NOW)).fetched).toBe(true)
+    execute(t, { _tag: "Incr", key: "k", delta: 100n, noreply: false }, NOW)
+    expect(reply(execute(t, mg("k", ["h"]), NOW)).fetched).toBe(false)
   })
 })

@@ -4,7 +4,6 @@ import { ServerConfig } from "../../src/config/ServerConfig.js"
 import type { Request } from "../../src/domain/Request.js"
 import type { Result } from "../../src/domain/Result.js"
 import { PartitionedStore } from "../../src/store/PartitionedStore.js"
-import { partitionOf } from "../../src/store/RoutedBatch.js"
 import { Store } from "../../src/store/Store.js"
 import { Sweeper } from "../../src/store/Sweeper.js"
 
@@ -33,13 +32,6 @@ const storeLayer = (partitions: number) =>
   PartitionedStore.layer.pipe(Layer.provide(ServerConfig.layer({ partitions })))
 
 describe("PartitionedStore", () => {
-  it("spreads keys over partitions with a stable hash", () => {
-    const counts = [0, 0, 0, 0]
-    for (let i = 0; i < 4000; i++) counts[partitionOf(`key:${i}`, 4)]!++
-    for (const c of counts) expect(c).toBeGreaterThan(800)
-    expect(partitionOf("abc", 7)).toBe(partitionOf("abc", 7))
-  })
-
   it.effect("keeps batch order per key and gathers multi-key gets in request order", () =>
     Effect.gen(function*() {
       const keys = Array.from({ length: 20 }, (_, i) => `k${i}`)

@@ -2,6 +2,7 @@
  * Generators of valid domain requests and of text-protocol byte streams, for property tests.
  */
 import { Arbitrary, FastCheck as fc, Schema } from "effect"
+import type { WatchStream } from "../../src/domain/OperatorRequest.js"
 import type { Request } from "../../src/domain/Request.js"
 import * as Req from "../../src/domain/Request.js"
 import { encodeRequest } from "../../src/protocol/RequestEncoder.js"
@@ -50,6 +51,51 @@ const shutdown: fc.Arbitrary<Request> = fc
   .constantFrom<ReadonlyArray<string>>([], ["graceful"])
   .map((args) => ({ _tag: "Shutdown", args }))
 
+/** A class id list as lru_crawler takes it. */
+const classIds = fc.array(fc.integer({ min: 1, max: 63 }), { minLength: 1, maxLength: 4 })
+const selection = fc.oneof(
+  fc.constant({ _tag: "AllClasses" as const }),
+  classIds.map((ids) => ({ _tag: "ClassList" as const, ids }))
+)
+
+/** The operator's commands, as they decode (values memcached accepts). */
+const operator: fc.Arbitrary<Request> = fc.oneof(
+  fc.oneof(selection, fc.constant({ _tag: "HashTable" as const })).map((classes) => ({
+    _tag: "LruCrawlerMetadump" as const,
+    classes
+  })),
+  selection.map((classes) => ({ _tag: "LruCrawlerCrawl" as const, classes })),
+  fc.boolean().map((enable) => ({ _tag: "LruCrawlerSwitch" as const, enable })),
+  fc.record({ setting: fc.constant("sleep" as const), to: fc.integer({ min: 0, max: 1_000_000 }) })
+    .map((r) => ({ _tag: "LruCrawlerTune" as const, ...r })),
+  fc.record({ setting: fc.constant("tocrawl" as const), to: fc.nat() })
+    .map((r) => ({ _tag: "LruCrawlerTune" as const, ...r })),
+  fc.record({ level: fc.constantFrom(0 as const, 1 as const, 2 as const), noreply: fc.boolean() })
+    .map((r) => ({ _tag: "SlabsAutomove" as const, ...r })),
+  fc.record({ ratio: fc.double({ min: 0, max: 1, noNaN: true }), noreply: fc.boolean() })
+    .map((r) => ({ _tag: "SlabsAutomove" as const, ...r })),
+  fc.record({ source: fc.integer({ min: -1, max: 63 }), destination: fc.integer({ min: -1, max: 63 }) })
+    .map((r) => ({ _tag: "SlabsReassign" as const, ...r })),
+  fc.record({
+    setting: fc.oneof(
+      fc.record({
+        _tag: fc.constant("Segments" as const),
+        hotPercent: fc.integer({ min: 0, max: 40 }),
+        warmPercent: fc.integer({ min: 0, max: 40 }),
+        hotFactor: fc.double({ min: 0.01, max: 10, noNaN: true }),
+        warmFactor: fc.double({ min: 0.01, max: 10, noNaN: true })
+      }),
+      fc.boolean().map((segmented) => ({ _tag: "Mode" as const, segmented })),
+      fc.integer({ min: -10, max: 100_000 }).map((seconds) => ({ _tag: "TemporaryTtl" as const, seconds }))
+    ),
+    noreply: fc.boolean()
+  }).map((r) => ({ _tag: "LruTune" as const, ...r })),
+  fc.array(fc.constantFrom<WatchStream>("fetchers", "mutations", "evictions", "connevents", "sysevents", "rawcmds"), {
+    minLength: 1,
+    maxLength: 3
+  }).map(([first, ...rest]): Request => ({ _tag: "Watch", streams: [first!, ...rest] }))
+)
+
 /** A storage request with a value larger than one typical read, so its data block arrives in pieces. */
 const bigStore: fc.Arbitrary<Request> = fc
   .record({
@@ -82,13 +128,14 @@ const withoutServerFields = (request: Request): Request => {
   return sent
 }
 
-/** Any valid request a client can send (not TooLarge; Stats with a real group), text or meta. */
+/** Any valid request a client can send (not TooLarge; Stats with a real group), text, meta or operator. */
 export const request: fc.Arbitrary<Request> = fc
   .oneof(
     { weight: 20, arbitrary: (Arbitrary.make(Plain) as fc.Arbitrary<Request>).map(withoutServerFields) },
     { weight: 8, arbitrary: metaRequest },
     { weight: 1, arbitrary: stats },
     { weight: 1, arbitrary: shutdown },
+    { weight: 1, arbitrary: operator },
     { weight: 1, arbitrary: bigStore }
   )
   .filter(isWireSafe)

@@ -57,14 +57,20 @@ export interface RunningProxy extends RunningServer {
 }
 
 /** Writes the configuration, checks it with `nutcracker -t`, and starts the proxy. */
-export const startNutcracker = async (pools: ReadonlyArray<Pool>): Promise<RunningProxy> => {
+export const startNutcracker = (pools: ReadonlyArray<Pool>): Promise<RunningProxy> =>
+  startNutcrackerConfig(nutcrackerConfig(pools), pools[0]!.port)
+
+/**
+ * Writes a configuration given as text (pools listening on 127.0.0.1), checks it with
+ * `nutcracker -t`, and starts the proxy; `port` is one pool's listening port, to wait for.
+ */
+export const startNutcrackerConfig = async (config: string, port: number): Promise<RunningProxy> => {
   if (nutcrackerPath === undefined) throw new Error("nutcracker is not installed")
   const dir = mkdtempSync(path.join(tmpdir(), "effcached-nutcracker-"))
   const configPath = path.join(dir, "nutcracker.yml")
   // The log goes to a file: nutcracker cannot open /dev/stderr when it is a socket, as Node makes it.
   const logPath = path.join(dir, "nutcracker.log")
   const log = () => (existsSync(logPath) ? readFileSync(logPath, "utf8") : "")
-  const config = nutcrackerConfig(pools)
   try {
     writeFileSync(configPath, config + "\n")
     const checked = spawnSync(nutcrackerPath, ["-t", "-c", configPath], { encoding: "utf8" })
@@ -72,7 +78,7 @@ export const startNutcracker = async (pools: ReadonlyArray<Pool>): Promise<Runni
     const statsPort = await freePort()
     const args = ["-c", configPath, "-s", String(statsPort), "-a", "127.0.0.1", "-o", logPath, "-v", "5"]
     // All the pools listen once the first does: nutcracker binds every listener before serving.
-    const proxy = await startProcess(nutcrackerPath, args, pools[0]!.port)
+    const proxy = await startProcess(nutcrackerPath, args, port)
     return {
       ...proxy,
       config,

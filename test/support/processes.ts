@@ -14,16 +14,20 @@ export interface Outcome {
   readonly stderr: string
 }
 
-/** Runs a program to completion (killed after `timeoutMs`), collecting stdout and stderr as text. */
+/**
+ * Runs a program to completion (killed after `timeoutMs`), collecting stdout and stderr as text;
+ * `env` replaces the environment it inherits.
+ */
 export const runProgram = (
   command: string,
   args: ReadonlyArray<string>,
-  options: { readonly timeoutMs: number; readonly cwd?: string }
+  options: { readonly timeoutMs: number; readonly cwd?: string; readonly env?: NodeJS.ProcessEnv }
 ): Promise<Outcome> =>
   new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       stdio: ["ignore", "pipe", "pipe"],
-      ...(options.cwd ? { cwd: options.cwd } : {})
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.env ? { env: options.env } : {})
     })
     let stdout = ""
     let stderr = ""

@@ -44,14 +44,15 @@ const canConnect = (port: number): Promise<boolean> =>
 
 /**
  * Starts a server process and waits (10 s at most) until it accepts connections on `port`; stderr
- * is collected, stdout ignored.
+ * is collected, stdout ignored. `env` replaces the environment it inherits.
  */
 export const startProcess = async (
   command: string,
   args: ReadonlyArray<string>,
-  port: number
+  port: number,
+  env?: NodeJS.ProcessEnv
 ): Promise<RunningServer> => {
-  const child = spawn(command, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"] })
+  const child = spawn(command, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"], ...(env ? { env } : {}) })
   let stderr = ""
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))

@@ -118,6 +118,29 @@ export class Connection {
     return this.read(replyLength)
   }
 
+  /** Reads one line (through its CRLF or LF). */
+  readLine(timeoutMs = 5000): Promise<string> {
+    return this.read((s) => {
+      const eol = s.indexOf("\n")
+      return eol < 0 ? undefined : eol + 1
+    }, timeoutMs)
+  }
+
+  /**
+   * Everything received until nothing more has come for `quietMs`: for checking that a server sends
+   * nothing (there is no reply to wait for), not for waiting on a reply.
+   */
+  async readUntilQuiet(quietMs: number): Promise<string> {
+    let seen = -1
+    while (seen !== this.buffer.length && !this.closed) {
+      seen = this.buffer.length
+      await new Promise((resolve) => setTimeout(resolve, quietMs))
+    }
+    const text = this.buffer.toString("latin1")
+    this.buffer = Buffer.alloc(0)
+    return text
+  }
+
   /** Resolves once the server has closed the connection (anything unread is discarded). */
   async waitForClose(timeoutMs = 5000): Promise<void> {
     await this.read(() => undefined, timeoutMs).catch((e: Error) => {
