@@ -100,7 +100,10 @@ const make = Effect.gen(function*() {
   const run = yield* FiberSet.runtime(connections)<ConnectionServices>()
   const serveConnection = yield* connectionServer
   yield* Effect.addFinalizer(() => drain(registry, connections, settings.shutdownGraceMs))
-  const server = net.createServer({ noDelay: true })
+  // allowHalfOpen: a client that half-closes after its requests (as `printf ... | nc -N` does) still
+  // gets every reply, as from memcached; by default Node would end our side too when the client's end
+  // arrives, and replies not yet written were lost. The connection closes its side when it is done.
+  const server = net.createServer({ noDelay: true, allowHalfOpen: true })
   server.on("connection", (socket) => {
     if (counters.currConnections >= settings.maxConnections) {
       counters.rejectedConnections++

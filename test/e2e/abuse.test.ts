@@ -59,6 +59,26 @@ describe.runIf(hasProcfs)("refused connections (-c 1)", () => {
   })
 })
 
+describe("clients that half-close", () => {
+  const server = useServer(() => startEffcached())
+
+  it("answers every request of a client that sends them and half-closes at once", async () => {
+    const script = "set half 0 0 1\r\n1\r\nget half\r\nversion\r\n"
+    const expected = "STORED\r\nVALUE half 0 1\r\n1\r\nEND\r\nVERSION 1.6.18\r\n"
+    // The client's end of input can arrive before the replies are written; many tries, since it is a race.
+    const replies = await Promise.all(Array.from({ length: 100 }, () =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect(server.port, "127.0.0.1")
+        let received = ""
+        socket.on("data", (chunk) => (received += chunk.toString("latin1")))
+        socket.on("error", () => {})
+        socket.on("close", () => resolve(received))
+        socket.once("connect", () => socket.end(script))
+      })))
+    expect(replies.filter((r) => r !== expected)).toEqual([])
+  })
+})
+
 describe.runIf(hasProcfs)("churn and bursts", () => {
   const server = useServer(() => startEffcached(["-c", "8192"]))
 
