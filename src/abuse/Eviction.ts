@@ -27,6 +27,8 @@ export interface EvictionResult {
   readonly workload: string
   readonly requests: number
   readonly hitRate: number
+  /** Hits weighted by value size: the share of bytes asked for that were served from the cache. */
+  readonly byteHitRate: number
   readonly bands: ReadonlyArray<{ readonly upTo: number; readonly requests: number; readonly hitRate: number }>
   /** The server's `bytes` and `limit_maxbytes` at the end. */
   readonly bytes: number
@@ -89,6 +91,8 @@ export const eviction = async (
     return lo
   }
   const counts = workload.bands.map(() => ({ requests: 0, hits: 0 }))
+  let bytesAsked = 0
+  let bytesHit = 0
   const bandOf = (bytes: number) => Math.max(0, workload.bands.findIndex((b) => bytes <= b))
   const perConnection = Math.ceil(workload.requests / connections)
   await inParallel(connections, connections, async (c) => {
@@ -98,9 +102,11 @@ export const eviction = async (
       const key = draw(random)
       const band = counts[bandOf(size[key]!)]!
       band.requests++
+      bytesAsked += size[key]!
       const reply = await conversation.send(`get k:${key}\r\n`, getReply)
       if (reply.length > 5) {
         band.hits++
+        bytesHit += size[key]!
         continue
       }
       const value = Buffer.alloc(size[key]!, 0x61)
@@ -123,6 +129,7 @@ export const eviction = async (
     workload: workload.name,
     requests,
     hitRate: hits / requests,
+    byteHitRate: bytesHit / Math.max(1, bytesAsked),
     bands: counts.map((b, i) => ({
       upTo: workload.bands[i]!,
       requests: b.requests,
