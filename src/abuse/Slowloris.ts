@@ -34,6 +34,17 @@ export const slowloris = async (port: number, attackers: number, seconds: number
     for (let i = (position * 7) % 20; i < slow.length; i += 20) slow[i]!.write(byte)
   }, 50)
   const neighbour = await Conversation.open(port)
+  // Measured once the server has accepted them all (a client's connect completes in the kernel's
+  // backlog first): accepting a thousand connections at once is the burst case, measured apart.
+  const statsEnd = (b: Buffer) => {
+    const end = b.indexOf("END\r\n")
+    return end < 0 ? -1 : end + 5
+  }
+  for (const deadline = performance.now() + 30_000; performance.now() < deadline;) {
+    const stats = (await neighbour.send("stats\r\n", statsEnd)).toString("latin1")
+    if (Number(/STAT curr_connections (\d+)/.exec(stats)?.[1] ?? 0) > attackers) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
   const value = "v".repeat(100)
   const samples: Array<number> = []
   const deadline = performance.now() + seconds * 1000

@@ -122,8 +122,11 @@ const decodeRetrieval = <L extends "Get" | "Gets" | "Gat" | "Gats">(
   fields: { readonly _tag: L; readonly exptime?: string },
   keys: ReadonlyArray<string>
 ): Decoded => {
+  const all = decode(line, { ...fields, keys }, false)
+  if ("keys" in all) return all
+  // Only a failed line is searched for its first bad key (a get is the most frequent request).
   const bad = keys.findIndex((key) => !isKey(key))
-  if (bad <= 0) return decode(line, { ...fields, keys }, false)
+  if (bad <= 0) return all
   const before = decode(line, { ...fields, keys: keys.slice(0, bad) }, false)
   // An invalid exptime is found first, as in memcached.
   if (!("keys" in before)) return before
