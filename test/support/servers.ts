@@ -87,9 +87,26 @@ export const startProcess = async (
  * Starts `node dist/main.js` (build first: `npm test` does) with extra arguments, on `port` or a free
  * one (a given port restarts an instance where its clients expect it).
  */
-export const startEffcached = async (args: ReadonlyArray<string> = [], port?: number): Promise<RunningServer> => {
-  port ??= await freePort()
-  return startProcess(process.execPath, [path.join(root, "dist/main.js"), "-p", String(port), ...args], port)
+export const startEffcached = async (args: ReadonlyArray<string> = [], port?: number): Promise<RunningServer> =>
+  port === undefined
+    ? onFreePort((free) =>
+      startProcess(process.execPath, [path.join(root, "dist/main.js"), "-p", String(free), ...args], free)
+    )
+    : startProcess(process.execPath, [path.join(root, "dist/main.js"), "-p", String(port), ...args], port)
+
+/**
+ * Starts a server on a free port, and on another if that one was taken between being found free and
+ * being bound (by any process's outgoing connection, on a busy machine): the server then exits 71
+ * (EX_OSERR, "address in use"), for memcached and effcached alike.
+ */
+const onFreePort = async (start: (port: number) => Promise<RunningServer>): Promise<RunningServer> => {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await start(await freePort())
+    } catch (error) {
+      if (attempt >= 5 || !(error instanceof Error) || !/exited with 71\b|in use/i.test(error.message)) throw error
+    }
+  }
 }
 
 /** Path of the memcached binary, or undefined when it is not installed. */
@@ -116,8 +133,10 @@ export const requireTool = (tool: string, present: boolean): boolean => {
 /** Starts a real memcached 1.6 on a free port. */
 export const startMemcached = async (args: ReadonlyArray<string> = []): Promise<RunningServer> => {
   if (memcachedPath === undefined) throw new Error("memcached is not installed")
-  const port = await freePort()
-  return startProcess(memcachedPath, ["-u", "nobody", "-l", "127.0.0.1", "-p", String(port), "-U", "0", ...args], port)
+  const binary = memcachedPath
+  return onFreePort((port) =>
+    startProcess(binary, ["-u", "nobody", "-l", "127.0.0.1", "-p", String(port), "-U", "0", ...args], port)
+  )
 }
 
 /**
