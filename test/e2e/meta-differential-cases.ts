@@ -478,6 +478,13 @@ export const metaCases: ReadonlyArray<DiffCase> = [
       for (const key of ["a", "b", "c"]) await talk(`mg ${p}${key} t h\r\n`)
     })
   },
+  {
+    // Found by the fuzzer: memcached marks the item fetched when it looks it up, before the flags fail.
+    name: "mg with an opaque too long still fetches the item (u does not)",
+    script: (p) =>
+      ms(`${p}a`, "1") + ms(`${p}b`, "2") + `mg ${p}a v ${opaque32}\r\nme ${p}a\r\n` +
+      `mg ${p}b u v ${opaque32}\r\nme ${p}b\r\n`
+  },
   { name: "quiet pipeline in 1-byte writes", script: (p) => quietBatch(p).split(""), gapMs: 0 },
   { name: "quiet pipeline in random-sized writes", script: (p) => randomSplit(quietBatch(p), 3, 9), gapMs: 0 },
   {
