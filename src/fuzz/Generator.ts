@@ -235,7 +235,9 @@ const textCommand = (c: Context): string => {
     if (d.chance(0.7)) return `mn${c.eol()}`
     if (r < 82) {
       c.exclusive = true
-      return `flush_all${d.pick(["", " 0", " -1", " 2000000000", " abc"])}${c.noreply()}${c.eol()}`
+      // No delayed flush: memcached's (even far ahead) revives the items an earlier immediate flush only
+      // marked, where effcached had emptied the store at once (compatibility.md, flush_all).
+      return `flush_all${d.pick(["", " 0", " -1", " abc"])}${c.noreply()}${c.eol()}`
     }
     // Only forms that leave the limit as it is (a new limit would make the servers evict differently).
     return `cache_memlimit${d.pick(["", " abc", " 7", " 2000000000", " -1", " 0"])}${c.noreply()}${c.eol()}`

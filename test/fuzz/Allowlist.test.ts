@@ -101,4 +101,15 @@ describe("Allowlist.explain", () => {
       "memcached-drops-owed-replies"
     ])
   })
+
+  it("compares CAS uniques by position only once replies were dropped (a dropped one shifts the numbering)", () => {
+    const input = `gets a\r\nget b ${long}\r\ngets c\r\nmn\r\n`
+    expect(
+      accepted(
+        input,
+        `VALUE a 0 1 7\r\nx\r\nEND\r\n${bad}VALUE c 0 1 9\r\ny\r\nEND\r\nMN\r\n`,
+        `${bad}VALUE c 0 1 3\r\ny\r\nEND\r\nMN\r\n`
+      )
+    ).toEqual(["memcached-drops-owed-replies"])
+  })
 })
