@@ -106,19 +106,24 @@ export const prepare = (options: Pick<CampaignOptions, "effcachedPort" | "memcac
     { concurrency: 2, discard: true }
   )
 
-/** Puts back what an exclusive input may have changed: the memory limit. */
+/**
+ * Puts back what an exclusive input may have changed: the memory limit, and a delayed flush_all it
+ * left pending (a mutated delay), which would empty both caches later, sentinels included; an
+ * immediate flush cancels it on both servers.
+ */
 const restoreAfter = (
   input: FuzzInput,
   options: Pick<CampaignOptions, "effcachedPort" | "memcachedPort" | "deadlineMs" | "memoryMb">
-) =>
-  input.bytes.includes("cache_memlimit")
-    ? Effect.all(
-      [options.effcachedPort, options.memcachedPort].map((port) =>
-        command(port, `cache_memlimit ${options.memoryMb}\r\n`, options.deadlineMs)
-      ),
-      { concurrency: 2, discard: true }
-    )
+) => {
+  const ports = [options.effcachedPort, options.memcachedPort]
+  const memlimit = input.bytes.includes("cache_memlimit")
+    ? Effect.all(ports.map((port) => command(port, `cache_memlimit ${options.memoryMb}\r\n`, options.deadlineMs)), {
+      concurrency: 2,
+      discard: true
+    })
     : Effect.void
+  return Effect.zipRight(memlimit, input.bytes.includes("flush_all") ? prepare(options) : Effect.void)
+}
 
 /** Runs the campaign to its end, its time limit or its last finding. */
 export const run = (options: CampaignOptions): Effect.Effect<CampaignReport> =>
