@@ -22,6 +22,8 @@ export class SocketChannel {
   private ended = false
   private paused = false
   private inputShut = false
+  /** Whether the client has ended its side (it sends nothing more). */
+  private peerEnded = false
   private waiter: ((effect: Effect.Effect<Buffer | null>) => void) | null = null
   private drainWaiter: ((effect: Effect.Effect<void>) => void) | null = null
   /** The first error the socket reported, if any. */
@@ -44,7 +46,10 @@ export class SocketChannel {
       this.wake()
       this.wakeDrain()
     }
-    socket.on("end", end)
+    socket.on("end", () => {
+      this.peerEnded = true
+      end()
+    })
     socket.on("close", end)
     // Errors (ECONNRESET and the like) end the connection; 'close' follows and wakes the reader. The
     // connection logs the error when it ends (at -vv): a client vanishing is routine, not a failure.
@@ -144,7 +149,8 @@ export class SocketChannel {
    * until it closes too (a lingering close); completes once the socket is closed or `graceMs` have
    * passed (a client that never reads, or never closes). Closing a socket with input unread makes the
    * kernel reset the connection and drop the replies not yet delivered: exactly those a quit, a
-   * graceful shutdown or a hang-up owes. A client that closed first (the usual end) is gone already.
+   * graceful shutdown or a hang-up owes. When the client has closed its side first (the usual end),
+   * there is nothing to linger for: it completes once the replies are flushed.
    * One timer, not a forked timeout: every connection ends here, thousands a second in a reconnect storm.
    */
   close(graceMs: number): Effect.Effect<void> {
@@ -160,8 +166,13 @@ export class SocketChannel {
         }
       }
       const timer = setTimeout(done, graceMs)
-      this.inputShut = true
-      socket.resume()
+      if (this.peerEnded) {
+        // The client closed first (the usual end): nothing more will come, so no need to linger.
+        socket.once("finish", done)
+      } else {
+        this.inputShut = true
+        socket.resume()
+      }
       socket.once("close", done)
       socket.end()
       return Effect.sync(() => clearTimeout(timer))
