@@ -47,6 +47,16 @@ export interface RunningServer {
   readonly name: ServerName
   readonly port: number
   readonly pid: number
+  /** How the process ended (`exited 1`, `killed by SIGSEGV`), or undefined while it runs. */
+  readonly exited: () => string | undefined
+}
+
+/** What else a caller wants of a server it starts (the fuzzer: logging flags, its log lines). */
+export interface StartExtras {
+  /** Arguments after the usual ones. */
+  readonly args?: ReadonlyArray<string>
+  /** Called with each piece of the server's stderr. */
+  readonly onStderr?: (text: string) => void
 }
 
 /** A certificate and key to start servers with `-Z`. */
@@ -135,7 +145,8 @@ const stop = (child: ChildProcess): Effect.Effect<void> =>
 /** Starts a server on a free port; it is stopped when the scope closes. */
 export const start = (
   spec: Extract<ServerSpec, { _tag: "Available" }>,
-  memoryMb: number
+  memoryMb: number,
+  extras: StartExtras = {}
 ): Effect.Effect<RunningServer, ServerStartError, Scope.Scope> =>
   Effect.gen(function*() {
     const failed = (reason: string) => new ServerStartError({ server: spec.name, reason })
@@ -143,8 +154,12 @@ export const start = (
     let stderr = ""
     const child = yield* Effect.acquireRelease(
       Effect.sync(() => {
-        const child = spawn(spec.command, spec.args(port, memoryMb), { stdio: ["ignore", "ignore", "pipe"] })
-        child.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)))
+        const args = [...spec.args(port, memoryMb), ...(extras.args ?? [])]
+        const child = spawn(spec.command, args, { stdio: ["ignore", "ignore", "pipe"] })
+        child.stderr!.on("data", (chunk: Buffer) => {
+          stderr = (stderr + chunk.toString()).slice(-4000)
+          extras.onStderr?.(chunk.toString())
+        })
         child.on("error", (error) => (stderr += `\n${error.message}`))
         return child
       }),
@@ -163,7 +178,13 @@ export const start = (
       }
       yield* Effect.sleep("25 millis")
     }
-    return { name: spec.name, port, pid: child.pid }
+    const exited = () =>
+      child.signalCode !== null
+        ? `killed by ${child.signalCode}`
+        : child.exitCode !== null
+        ? `exited ${child.exitCode}`
+        : undefined
+    return { name: spec.name, port, pid: child.pid, exited }
   })
 
 /** Resident set size of a process in bytes, from /proc/PID/status (undefined where there is no /proc). */

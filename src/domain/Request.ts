@@ -11,15 +11,21 @@ import { BinaryKey, Exptime, Flags, Key, U64, Value } from "./Primitives.js"
 
 const Keys = Schema.NonEmptyArray(Key)
 const noreply = Schema.Boolean
+/**
+ * On a retrieval, set by the server and never sent by a client: memcached looks up (and for gat,
+ * touches) the keys of a get line one by one and, at a key over 250 bytes, drops the replies of those
+ * before it for the error's. The lookups still happen, so they are executed with their replies dropped.
+ */
+const repliesDropped = Schema.optionalWith(Schema.Boolean, { exact: true })
 
 /** `get <key>+`: values of the keys that exist, in request order. */
-export const Get = Schema.TaggedStruct("Get", { keys: Keys })
+export const Get = Schema.TaggedStruct("Get", { keys: Keys, noreply: repliesDropped })
 /** `gets <key>+`: like Get, with CAS uniques. */
-export const Gets = Schema.TaggedStruct("Gets", { keys: Keys })
+export const Gets = Schema.TaggedStruct("Gets", { keys: Keys, noreply: repliesDropped })
 /** `gat <exptime> <key>+`: get and touch. */
-export const Gat = Schema.TaggedStruct("Gat", { exptime: Exptime, keys: Keys })
+export const Gat = Schema.TaggedStruct("Gat", { exptime: Exptime, keys: Keys, noreply: repliesDropped })
 /** `gats <exptime> <key>+`: get and touch, with CAS uniques. */
-export const Gats = Schema.TaggedStruct("Gats", { exptime: Exptime, keys: Keys })
+export const Gats = Schema.TaggedStruct("Gats", { exptime: Exptime, keys: Keys, noreply: repliesDropped })
 
 const storageFields = { key: Key, flags: Flags, exptime: Exptime, value: Value, noreply }
 /** `set`: store unconditionally. */
@@ -120,4 +126,4 @@ export type Storage = Extract<Request, { readonly _tag: "Set" | "Add" | "Replace
 export type Retrieval = Extract<Request, { readonly keys: ReadonlyArray<Key> }>
 
 /** Whether a request asked for no reply (`noreply`). */
-export const isQuiet = (request: Request): boolean => "noreply" in request && request.noreply
+export const isQuiet = (request: Request): boolean => "noreply" in request && request.noreply === true

@@ -58,7 +58,8 @@ const I64_MAX = (1n << 63n) - 1n
 
 /**
  * memcached's `safe_strtoull`: an unsigned 64-bit decimal. As with strtoull, `-N` wraps around 2^64,
- * and memcached then refuses a result that looks negative as a signed number if a `-` was present.
+ * and memcached then refuses a result that looks negative as a signed number if the token holds a
+ * `-` anywhere (its strchr looks past the digits: `18446744073709551615\r-1` is refused).
  */
 export const parseU64 = (s: string): bigint | undefined => {
   const r = scan(s)
@@ -66,7 +67,7 @@ export const parseU64 = (s: string): bigint | undefined => {
   const m = magnitude(r)
   if (m > U64_MAX) return undefined
   const value = r.negative && m !== 0n ? U64_LIMIT - m : m
-  if (r.negative && value > I64_MAX) return undefined
+  if (value > I64_MAX && s.includes("-")) return undefined
   return value
 }
 

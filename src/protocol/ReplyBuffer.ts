@@ -8,14 +8,22 @@
 
 /** Values at least this large are sent by reference instead of copied into the packed buffer. */
 const BY_REFERENCE = 16 * 1024
+/**
+ * The first block is small and comes from Node's shared pool: most connections of a reconnect storm
+ * answer a request or two, and thousands of idle connections would otherwise hold 16 KB each.
+ */
+const FIRST_BLOCK = 512
+/** Blocks double from the first up to this size while a connection keeps writing. */
 const BLOCK = 16 * 1024
+const EMPTY = Buffer.alloc(0)
 
 /** Collects the bytes of replies. */
 export class ReplyBuffer {
   private chunks: Array<Buffer> = []
-  private current: Buffer = Buffer.allocUnsafe(BLOCK)
+  private current: Buffer = EMPTY
   private offset = 0
   private total = 0
+  private nextBlock = FIRST_BLOCK
 
   /** Bytes written since the last `take`. */
   get size(): number {
@@ -25,7 +33,8 @@ export class ReplyBuffer {
   private reserve(n: number): void {
     if (this.current.length - this.offset >= n) return
     this.seal()
-    this.current = Buffer.allocUnsafe(Math.max(BLOCK, n))
+    this.current = Buffer.allocUnsafe(Math.max(this.nextBlock, n))
+    this.nextBlock = Math.min(BLOCK, this.nextBlock * 2)
   }
 
   private seal(): void {

@@ -13,9 +13,9 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import type { Key } from "../domain/Primitives.js"
+import { isKey, type Key } from "../domain/Primitives.js"
 import * as Req from "../domain/Request.js"
-import type { Request, StorageCommand } from "../domain/Request.js"
+import type { Request, Retrieval, StorageCommand } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
 import { decodeMeta, type DiscardData, type MetaSetHeader } from "./MetaCommand.js"
@@ -35,10 +35,21 @@ export interface StorageHeader {
 }
 
 /**
- * What one command line decodes to: a request, a storage header awaiting data (text or meta), data to
- * discard before a reply, or a reply to send.
+ * A get line with a key over 250 bytes after other keys: memcached has looked those up (and for gat,
+ * touched them) when it finds the bad key, then drops their replies and answers the error. So the
+ * request for the keys before it runs with its replies dropped, and `reply` is what the client gets.
  */
-export type Decoded = Request | StorageHeader | MetaSetHeader | DiscardData | Result
+export interface LookupsThenError {
+  readonly _tag: "LookupsThenError"
+  readonly request: Retrieval
+  readonly reply: Result
+}
+
+/**
+ * What one command line decodes to: a request, a storage header awaiting data (text or meta), data to
+ * discard before a reply, a reply to send, or lookups to run before an error reply.
+ */
+export type Decoded = Request | StorageHeader | MetaSetHeader | DiscardData | LookupsThenError | Result
 
 /** memcached's tokenizer keeps at most this many tokens (plus a terminator) for non-get commands. */
 const MAX_TOKENS = 24
@@ -102,6 +113,26 @@ const decode = <L extends Line>(line: L, input: unknown, noreply: boolean): (typ
   return message === "bad command line format" ? Res.badCommandLine : Res.ClientError.make({ message })
 }
 
+/**
+ * A get-family line. A key over 250 bytes fails the command (memcached drops the values it found), but
+ * memcached has looked up the keys before it by then, so those still run, their replies dropped.
+ */
+const decodeRetrieval = <L extends "Get" | "Gets" | "Gat" | "Gats">(
+  line: L,
+  fields: { readonly _tag: L; readonly exptime?: string },
+  keys: ReadonlyArray<string>
+): Decoded => {
+  const all = decode(line, { ...fields, keys }, false)
+  if ("keys" in all) return all
+  // Only a failed line is searched for its first bad key (a get is the most frequent request).
+  const bad = keys.findIndex((key) => !isKey(key))
+  if (bad <= 0) return all
+  const before = decode(line, { ...fields, keys: keys.slice(0, bad) }, false)
+  // An invalid exptime is found first, as in memcached.
+  if (!("keys" in before)) return before
+  return { _tag: "LookupsThenError", request: { ...before, noreply: true } as Retrieval, reply: Res.badCommandLine }
+}
+
 const storageCommands: Record<string, StorageCommand> = {
   set: "set",
   add: "add",
@@ -156,7 +187,8 @@ export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
   if (count === 0 || tokens[0]!.length < 2) return Res.results.unknownCommand
   // memcached's ntokens: the tokens it kept (at most MAX_TOKENS - 1) plus its terminator.
   const ntokens = Math.min(count, MAX_TOKENS - 1) + 1
-  // memcached's set_noreply_maybe: the last kept token is exactly "noreply".
+  // memcached's set_noreply_maybe: the last kept token is exactly "noreply". Each command below uses it
+  // only where memcached calls that function (delete only past its key; the get family never).
   const noreply = tokens[ntokens - 2] === "noreply"
   const command = tokens[0]!
   switch (command) {
@@ -164,9 +196,8 @@ export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
     case "bget":
     case "gets": {
       if (ntokens < 3) return Res.results.unknownCommand
-      // A key over 250 bytes anywhere fails the whole command: memcached drops the values it found.
       const tag = command === "gets" ? "Gets" : "Get"
-      return decode(tag, { _tag: tag, keys: tokens.slice(1) }, false)
+      return decodeRetrieval(tag, { _tag: tag }, tokens.slice(1))
     }
     case "gat":
     case "gats": {
@@ -177,7 +208,7 @@ export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
         const checked = decode(tag, { _tag: tag, exptime: tokens[1], keys: ["-"] }, false)
         return "_tag" in checked && checked._tag === "ClientError" ? checked : Res.values([], tag === "Gats")
       }
-      return decode(tag, { _tag: tag, exptime: tokens[1], keys: tokens.slice(2) }, false)
+      return decodeRetrieval(tag, { _tag: tag, exptime: tokens[1]! }, tokens.slice(2))
     }
     case "set":
     case "add":
@@ -209,11 +240,11 @@ export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
     }
     case "delete": {
       if (ntokens < 3 || ntokens > 5) return Res.results.unknownCommand
-      if (ntokens > 3) {
-        const holdIsZero = tokens[2] === "0"
-        const valid = (ntokens === 4 && (holdIsZero || noreply)) || (ntokens === 5 && holdIsZero && noreply)
-        if (!valid) return noreply ? Res.results.silent : deleteUsage
-      }
+      // "delete noreply" deletes the key "noreply": memcached checks for the flag only after a key.
+      if (ntokens === 3) return decode("Delete", { _tag: "Delete", key: tokens[1], noreply: false }, false)
+      const holdIsZero = tokens[2] === "0"
+      const valid = (ntokens === 4 && (holdIsZero || noreply)) || (ntokens === 5 && holdIsZero && noreply)
+      if (!valid) return noreply ? Res.results.silent : deleteUsage
       return decode("Delete", { _tag: "Delete", key: tokens[1], noreply }, noreply)
     }
     case "touch": {

@@ -70,14 +70,18 @@ export class TextFramer {
     }
     this.pos = eol + 1
     let end = eol > start && buf[eol - 1] === CR ? eol - 1 : eol
-    const nul = buf.indexOf(0, start)
-    if (nul >= 0 && nul < end) end = nul
     const tokens: Array<string> = []
     let s = start
+    // The line ends at its first NUL. Looked for here, within the line: searching the buffer for it
+    // would scan all the pipelined input after the line, for every line (quadratic in the input).
     for (let i = start; i < end; i++) {
-      if (buf[i] === SPACE) {
+      const byte = buf[i]
+      if (byte === SPACE) {
         if (i > s) tokens.push(buf.toString("latin1", s, i))
         s = i + 1
+      } else if (byte === 0) {
+        end = i
+        break
       }
     }
     if (end > s) tokens.push(buf.toString("latin1", s, end))

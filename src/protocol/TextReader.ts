@@ -5,7 +5,8 @@
  * @module
  */
 import { itemSize } from "../domain/ItemSize.js"
-import type { Request } from "../domain/Request.js"
+import type { BinaryKey } from "../domain/Primitives.js"
+import type { Request, StorageCommand } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
 import { completeMetaSet, type MetaSetHeader } from "./MetaCommand.js"
@@ -13,6 +14,7 @@ import { completeStorage, decodeLine, type StorageHeader } from "./TextCommand.j
 import { TextFramer } from "./TextFramer.js"
 
 const badDataChunk = Res.ClientError.make({ message: "bad data chunk" })
+const tooLarge = Res.ServerError.make({ message: "object too large for cache" })
 
 /** Limits the reader enforces while framing. */
 export interface ReaderLimits {
@@ -25,8 +27,10 @@ export class TextReader {
   private readonly framer = new TextFramer()
   private header: StorageHeader | MetaSetHeader | null = null
   private swallowing = 0
-  /** What to yield once the data being swallowed is gone. */
+  /** What to yield once the data being swallowed is gone (nothing for a quiet too-large store). */
   private afterSwallow: Request | Result | null = null
+  /** A reply owed after the request just yielded (the error ending a get line with a bad key). */
+  private pendingReply: Result | null = null
   private closed = false
 
   constructor(private readonly limits: ReaderLimits) {}
@@ -58,12 +62,18 @@ export class TextReader {
     const framer = this.framer
     for (;;) {
       if (this.closed) return undefined
+      if (this.pendingReply !== null) {
+        const reply = this.pendingReply
+        this.pendingReply = null
+        return reply
+      }
       if (this.swallowing > 0) {
         // memcached answers a refused store only once its data has been read and discarded.
         if (!framer.skipBlock(this.swallowing)) return undefined
         this.swallowing = 0
-        const rejected = this.afterSwallow!
+        const rejected = this.afterSwallow
         this.afterSwallow = null
+        if (rejected === null) continue
         return rejected
       }
       const header = this.header
@@ -89,23 +99,16 @@ export class TextReader {
       switch (decoded._tag) {
         case "StorageHeader":
           if (itemSize(decoded.key.length, decoded.flags, decoded.bytes) > this.limits.maxItemSize) {
-            // The data is discarded as it arrives, so a huge value costs no memory.
-            this.swallow(decoded.bytes, {
-              _tag: "TooLarge",
-              command: decoded.command,
-              key: decoded.key,
-              noreply: decoded.noreply
-            })
-            continue
+            return this.tooLarge(decoded.command, decoded.key, decoded.bytes, decoded.noreply)
           }
           this.header = decoded
           continue
         case "MetaSetHeader": {
           const { key, clientFlags } = decoded.request
           if (itemSize(key.length, clientFlags, decoded.bytes) > this.limits.maxItemSize) {
-            // An ms too large for the cache removes the old item whatever its mode, as a set does.
-            this.swallow(decoded.bytes, { _tag: "TooLarge", command: "set", key, noreply: false })
-            continue
+            // An ms too large for the cache removes the old item whatever its mode, as a set does; its
+            // error is sent even in quiet mode.
+            return this.tooLarge("set", key, decoded.bytes, false)
           }
           this.header = decoded
           continue
@@ -113,6 +116,9 @@ export class TextReader {
         case "DiscardData":
           this.swallow(decoded.bytes, decoded.reply)
           continue
+        case "LookupsThenError":
+          this.pendingReply = decoded.reply
+          return decoded.request
         case "Close":
           this.closed = true
           return decoded
@@ -123,9 +129,20 @@ export class TextReader {
   }
 
   /** Discards the next `bytes` bytes of data and their CRLF, then yields `then`. */
-  private swallow(bytes: number, then: Request | Result): void {
+  private swallow(bytes: number, then: Request | Result | null): void {
     this.swallowing = bytes + 2
     this.afterSwallow = then
+  }
+
+  /**
+   * A store too large for the cache. memcached acts on the header (a `set` drops the key's old value
+   * there and then, and `store_too_large` counts it), discards the data as it arrives, so a huge value
+   * costs no memory, and answers once the data is gone. So the request goes to the store now, quiet,
+   * and the reply follows the data; a client that hangs up mid-value has still removed the old value.
+   */
+  private tooLarge(command: StorageCommand, key: BinaryKey, bytes: number, noreply: boolean): Request {
+    this.swallow(bytes, noreply ? null : tooLarge)
+    return { _tag: "TooLarge", command, key, noreply: true }
   }
 }
 

@@ -30,7 +30,7 @@ import { type ServerCounters, ServerStats } from "./ServerStats.js"
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024
 
 /** How long a closing connection may take to flush its last replies. */
-const CLOSE_GRACE = "5 seconds"
+const CLOSE_GRACE_MS = 5000
 
 /** The first byte of a binary-protocol request. */
 const BINARY_MAGIC = 0x80
@@ -43,6 +43,18 @@ const enum Stop {
   Run,
   Stream,
   Close
+}
+
+/** What every connection uses: resolved once, when the server starts, not per connection. */
+interface Services {
+  readonly store: Store["Type"]
+  readonly settings: ServerConfig["Type"]
+  readonly counters: ServerStats["Type"]
+  readonly prefixes: PrefixStats["Type"]
+  readonly commands: ServerCommands["Type"]
+  readonly watchers: Watchers["Type"]
+  readonly authenticator: Authenticator["Type"]
+  readonly clock: Clock.Clock
 }
 
 /**
@@ -89,20 +101,29 @@ const authenticate = (
   })
 
 /**
- * Serves one client (registered by the listener) until it quits or disconnects, its input is shut
- * for a graceful shutdown, or its fiber is interrupted (idle timeout, end of the grace period).
+ * The function that serves one client (registered by the listener) until it quits or disconnects,
+ * its input is shut for a graceful shutdown, or its fiber is interrupted (idle timeout, end of the
+ * grace period). A reconnect storm opens thousands of connections a second, so what they share is
+ * looked up here, once.
  */
-export const serveConnection = (connection: LiveConnection) =>
-  Effect.gen(function*() {
-    const store = yield* Store
-    const settings = yield* ServerConfig
-    const counters = yield* ServerStats
-    const prefixes = yield* PrefixStats
-    const commands = yield* ServerCommands
-    const watchers = yield* Watchers
-    const authenticator = yield* Authenticator
+export const connectionServer = Effect.gen(function*() {
+  const services: Services = {
+    store: yield* Store,
+    settings: yield* ServerConfig,
+    counters: yield* ServerStats,
+    prefixes: yield* PrefixStats,
+    commands: yield* ServerCommands,
+    watchers: yield* Watchers,
+    authenticator: yield* Authenticator,
+    clock: yield* Effect.clock
+  }
+  return (connection: LiveConnection) => serveConnection(connection, services)
+})
+
+const serveConnection = (connection: LiveConnection, services: Services) => {
+  const { authenticator, clock, commands, counters, prefixes, settings, store, watchers } = services
+  const served = Effect.gen(function*() {
     let tracer: WatchTrace | undefined
-    const clock = yield* Effect.clock
     const { channel, reader } = connection
     const out = new ReplyBuffer()
     const logCommands = settings.verbosity >= 3
@@ -209,7 +230,9 @@ export const serveConnection = (connection: LiveConnection) =>
       }
     }
 
-    yield* Effect.logDebug("connection opened")
+    // Log calls below the level are dropped by Effect, but building them is not free: at -vv only.
+    const logConnections = settings.verbosity >= 2
+    if (logConnections) yield* Effect.logDebug("connection opened")
     // Under -Y every connection is read as text until it authenticates, binary packets included
     // (memcached's binding protocol is then ASCII).
     let first = !authenticator.enabled
@@ -271,16 +294,21 @@ export const serveConnection = (connection: LiveConnection) =>
       yield* commands.requestShutdown
     }
     // A client that never reads its last replies cannot hold the fiber: the socket is destroyed below.
-    yield* Effect.ignore(Effect.timeout(channel.close, CLOSE_GRACE))
-  }).pipe(
-    Effect.ensuring(Effect.suspend(() => {
-      connection.socket.destroy()
-      const error = connection.channel.error
-      return error === undefined
-        ? Effect.logDebug("connection closed")
-        : Effect.logDebug("connection closed after a socket error").pipe(
-          Effect.annotateLogs({ error: error.message, code: (error as NodeJS.ErrnoException).code ?? "" })
-        )
-    })),
-    Effect.annotateLogs("client", `${connection.socket.remoteAddress}:${connection.socket.remotePort}`)
-  )
+    yield* channel.close(CLOSE_GRACE_MS)
+  })
+  const closed = Effect.suspend(() => {
+    connection.socket.destroy()
+    if (settings.verbosity < 2) return Effect.void
+    const error = connection.channel.error
+    return error === undefined
+      ? Effect.logDebug("connection closed")
+      : Effect.logDebug("connection closed after a socket error").pipe(
+        Effect.annotateLogs({ error: error.message, code: (error as NodeJS.ErrnoException).code ?? "" })
+      )
+  })
+  const serving = Effect.ensuring(served, closed)
+  // Warnings and errors (from -v) name the client.
+  return settings.verbosity < 1
+    ? serving
+    : Effect.annotateLogs(serving, "client", `${connection.socket.remoteAddress}:${connection.socket.remotePort}`)
+}

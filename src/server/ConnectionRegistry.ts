@@ -37,10 +37,8 @@ export class LiveConnection {
   /** Set once the idle timeout has closed it (so it is counted once). */
   kicked = false
 
-  /** The client's address, as memcached prints it. */
-  readonly address: string
-  /** The address the client connected to. */
-  readonly listenAddress: string
+  private remote: string | undefined = undefined
+  private local: string | undefined = undefined
 
   constructor(
     readonly id: number,
@@ -50,9 +48,20 @@ export class LiveConnection {
     now: number
   ) {
     this.lastCommandAt = now
-    // Taken now: a closing socket no longer knows its addresses.
-    this.address = formatAddress(socket.remoteAddress, socket.remotePort, socket.remoteFamily)
-    this.listenAddress = formatAddress(socket.localAddress, socket.localPort)
+  }
+
+  /**
+   * The client's address, as memcached prints it. Asked of the system when first wanted (`stats
+   * conns`, a log line), not for every connection accepted: two system calls a connection are a
+   * visible share of a reconnect storm. Node keeps the answer once asked.
+   */
+  get address(): string {
+    return this.remote ??= formatAddress(this.socket.remoteAddress, this.socket.remotePort, this.socket.remoteFamily)
+  }
+
+  /** The address the client connected to (see {@link address}). */
+  get listenAddress(): string {
+    return this.local ??= formatAddress(this.socket.localAddress, this.socket.localPort)
   }
 
   /** What the connection is doing now. */

@@ -8,12 +8,20 @@
  * partitions take whole mailboxes, connections encode and write) in the same turn, and I/O is polled
  * again between turns, so a long drain can never starve the sockets.
  *
+ * A turn also ends once it has run for {@link TURN_BUDGET_MS}, the tasks left over going first in the
+ * next: without that, connections that each pipeline a megabyte of requests made one turn last as
+ * long as all of their work took (seconds on a loaded machine), and meanwhile no new connection was
+ * accepted and no other client was read or answered.
+ *
  * @module
  */
 import * as Scheduler from "effect/Scheduler"
 
 /** At most this many drain rounds per turn before yielding to I/O. */
 const MAX_ROUNDS_PER_TURN = 256
+
+/** A turn yields to I/O once it has run this long (milliseconds). */
+export const TURN_BUDGET_MS = 4
 
 /** A scheduler draining one task queue per event-loop turn. */
 export class EventLoopScheduler implements Scheduler.Scheduler {
@@ -31,10 +39,20 @@ export class EventLoopScheduler implements Scheduler.Scheduler {
   }
 
   private readonly drain = (): void => {
+    const deadline = performance.now() + TURN_BUDGET_MS
     for (let round = 0; round < MAX_ROUNDS_PER_TURN && this.tasks.length > 0; round++) {
       const tasks = this.tasks
       this.tasks = []
-      for (let i = 0; i < tasks.length; i++) tasks[i]!()
+      for (let i = 0; i < tasks.length; i++) {
+        tasks[i]!()
+        if (performance.now() > deadline && i + 1 < tasks.length) {
+          // Out of time: the rest of this round goes before what it scheduled, in order.
+          this.tasks = tasks.slice(i + 1).concat(this.tasks)
+          round = MAX_ROUNDS_PER_TURN
+          break
+        }
+      }
+      if (performance.now() > deadline) break
     }
     if (this.tasks.length > 0) setImmediate(this.drain)
     else this.scheduled = false

@@ -22,7 +22,7 @@ import { type CloseReason, Watchers } from "../operator/Watchers.js"
 import { TextReader } from "../protocol/TextReader.js"
 import type { Store } from "../store/Store.js"
 import { Tls } from "../tls/Tls.js"
-import { serveConnection } from "./Connection.js"
+import { connectionServer } from "./Connection.js"
 import { ConnectionRegistry, type LiveConnection, type Registry } from "./ConnectionRegistry.js"
 import type { PrefixStats } from "./PrefixStats.js"
 import type { ServerCommands } from "./ServerCommands.js"
@@ -41,6 +41,18 @@ export class ListenError extends Data.TaggedError("ListenError")<{
 }
 
 const tooManyConnections = Buffer.from("ERROR Too many open connections\r\n")
+
+/**
+ * Refuses a plain connection as memcached does: writes the error and closes the socket. Not a
+ * half-close waiting for the client's end: a socket holding unread input never sees that end and was
+ * never closed, one fd leaked per refused client that had sent anything. What the client sends
+ * meanwhile is discarded.
+ */
+const refusePlain = (socket: net.Socket): void => {
+  socket.resume()
+  socket.write(tooManyConnections)
+  socket.destroySoon()
+}
 
 const listen = (server: net.Server, host: string | undefined, port: number, backlog: number) =>
   Effect.async<net.AddressInfo, ListenError>((resume) => {
@@ -123,6 +135,7 @@ const make = Effect.gen(function*() {
   // accepting, then drains, then interrupts whatever outlived the grace period.
   const connections = yield* FiberSet.make<void>()
   const run = yield* FiberSet.runtime(connections)<ConnectionServices>()
+  const serveConnection = yield* connectionServer
   // TLS connections still in their handshake, by peer: counted as connections, not yet served.
   const handshaking = new Map<string, net.Socket>()
   yield* Effect.addFinalizer(() =>
@@ -171,10 +184,13 @@ const make = Effect.gen(function*() {
     )
   }
 
+  // allowHalfOpen: a client that half-closes after its requests (as `printf ... | nc -N` does) still
+  // gets every reply, as from memcached; by default Node would end our side too when the client's end
+  // arrives, and replies not yet written were lost. The connection closes its side when it is done.
   const plainServer = () => {
-    const server = net.createServer({ noDelay: true })
+    const server = net.createServer({ noDelay: true, allowHalfOpen: true })
     server.on("connection", (socket) => {
-      if (admit(socket, (s) => s.end(tooManyConnections))) serve(socket)
+      if (admit(socket, refusePlain)) serve(socket)
     })
     return server
   }

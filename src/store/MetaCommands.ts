@@ -85,6 +85,8 @@ export const metaGet = (table: ItemTable, request: MetaGet, now: number): Result
         break
       case "O":
         if (!opaqueFits(request)) {
+          // memcached has fetched the item (bumped, marked fetched) when it looks it up, before the flags.
+          if (!request.noUpdate) item.fetch(now)
           table.writeBack(item)
           return opaqueTooLong
         }

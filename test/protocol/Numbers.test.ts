@@ -43,6 +43,13 @@ describe("Numbers", () => {
     expect(parseU64("-0")).toBe(0n)
     expect(parseU64("-9223372036854775809")).toBe(9223372036854775807n)
     for (const bad of ["-1", "18446744073709551616", "1a", "", "abc"]) expect(parseU64(bad), bad).toBeUndefined()
+    // Found by the fuzzer: whitespace may end the digits, and memcached then looks for a '-' in the
+    // whole token when the value is 2^63 or more (a CR inside a line stays in its last token).
+    expect(parseU64("18446744073709551615\r-1")).toBeUndefined()
+    expect(parseU64("9223372036854775808\t-")).toBeUndefined()
+    expect(parseU64("9223372036854775807\r-1")).toBe(9223372036854775807n)
+    expect(parseU64("18446744073709551615\rx")).toBe(18446744073709551615n)
+    expect(parseU32("18446744073709551615\r-1")).toBeUndefined()
   })
 
   it.prop("reads back any decimal it is given", [fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })], ([n]) => {

@@ -14,10 +14,28 @@ describe("TextCommand.decodeLine", () => {
     expect(decode("gats -1 a")).toEqual({ _tag: "Gats", exptime: -1, keys: ["a"] })
     expect(decode("gat 100")).toEqual({ _tag: "Values", hits: [], withCas: false })
     expect(decode("gat abc a")).toEqual(clientError("invalid exptime argument"))
-    expect(decode("get a " + "k".repeat(251))).toEqual(clientError("bad command line format"))
+    expect(decode("get " + "k".repeat(251) + " a")).toEqual(clientError("bad command line format"))
+    expect(decode("gat abc a " + "k".repeat(251))).toEqual(clientError("invalid exptime argument"))
     expect(decode(`get ${"k".repeat(250)}`)).toMatchObject({ _tag: "Get" })
     expect(decode("get " + Array.from({ length: 40 }, (_, i) => `k${i}`).join(" "))).toMatchObject({ _tag: "Get" })
     expect(decode("get")._tag).toBe("UnknownCommand")
+  })
+
+  it("runs the lookups before a key over 250 bytes, replies dropped, then answers the error", () => {
+    const long = "k".repeat(251)
+    const error = clientError("bad command line format")
+    expect(decode(`get a ${long}`)).toEqual({
+      _tag: "LookupsThenError",
+      request: { _tag: "Get", keys: ["a"], noreply: true },
+      reply: error
+    })
+    expect(decode(`gat 100 a b ${long} c`)).toEqual({
+      _tag: "LookupsThenError",
+      request: { _tag: "Gat", exptime: 100, keys: ["a", "b"], noreply: true },
+      reply: error
+    })
+    expect(decode(`gats 0 a ${long}`)).toMatchObject({ request: { _tag: "Gats", keys: ["a"], noreply: true } })
+    expect(decode(`gets a ${long}`)).toMatchObject({ request: { _tag: "Gets", keys: ["a"], noreply: true } })
   })
 
   it("decodes storage headers with memcached's number rules", () => {
@@ -59,6 +77,19 @@ describe("TextCommand.decodeLine", () => {
     expect(decode("delete k 0 noreply")).toEqual({ _tag: "Delete", key: "k", noreply: true })
     expect(decode("delete k 5")).toEqual(clientError("bad command line format.  Usage: delete <key> [noreply]"))
     expect(decode("delete k 5 noreply")._tag).toBe("Silent")
+  })
+
+  it("takes noreply only where memcached's set_noreply_maybe runs for the command", () => {
+    // delete looks for noreply only when it has more than a key: "delete noreply" deletes the key
+    // "noreply" and answers, or a client would wait forever for its reply.
+    expect(decode("delete noreply")).toEqual({ _tag: "Delete", key: "noreply", noreply: false })
+    expect(decode("delete noreply noreply")).toEqual({ _tag: "Delete", key: "noreply", noreply: true })
+    // The others look at their last token whatever their arity: noreply there is a flag, elsewhere a word.
+    expect(decode("incr noreply 1")).toMatchObject({ _tag: "Incr", key: "noreply", noreply: false })
+    expect(decode("touch noreply 1")).toMatchObject({ _tag: "Touch", key: "noreply", noreply: false })
+    expect(decode("touch k noreply")._tag).toBe("Silent")
+    expect(decode("get noreply")).toEqual({ _tag: "Get", keys: ["noreply"] })
+    expect(decode("gat 0 k noreply")).toEqual({ _tag: "Gat", exptime: 0, keys: ["k", "noreply"] })
   })
 
   it("decodes server commands", () => {

@@ -238,3 +238,20 @@ export const normaliseMeta = (reply: string): { readonly text: string; readonly 
     pos = end
   }
 }
+
+/**
+ * Opens a connection the server serves (it answers `version`), trying again while it is refused for
+ * being over `-c`: a connection that just closed (the readiness probe's, say) may still count for a
+ * moment. Rejects after `deadlineMs`.
+ */
+export const openServed = async (port: number, deadlineMs = 5000): Promise<Connection> => {
+  const deadline = Date.now() + deadlineMs
+  for (;;) {
+    const connection = await Connection.open(port)
+    const reply = await connection.request("version\r\n").catch(() => "")
+    if (reply.startsWith("VERSION ")) return connection
+    connection.close()
+    if (Date.now() > deadline) throw new Error(`no connection served within ${deadlineMs} ms (last reply ${reply})`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
