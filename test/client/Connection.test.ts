@@ -8,10 +8,22 @@ import type { Request } from "../../src/domain/Request.js"
 import type { Result } from "../../src/domain/Result.js"
 import { splitAt } from "../support/arbitraries.js"
 
-/** A socket standing in for a server: records each write; `reply` pushes bytes as the server would. */
+/**
+ * A socket standing in for a server: records each write (the buffers written between cork and uncork
+ * as one, as a real socket sends them in one writev); `reply` pushes bytes as the server would.
+ */
 class FakeSocket extends Duplex {
   readonly writes: Array<string> = []
   needDrain = false
+  private corked: Array<string> | undefined = undefined
+  override cork(): void {
+    this.corked ??= []
+  }
+  override uncork(): void {
+    const corked = this.corked
+    this.corked = undefined
+    if (corked !== undefined && corked.length > 0) this.writes.push(corked.join(""))
+  }
   constructor() {
     super()
     Object.defineProperty(this, "writableNeedDrain", { get: () => this.needDrain })
@@ -22,7 +34,9 @@ class FakeSocket extends Duplex {
     void chunk
   }
   override write(chunk: unknown): boolean {
-    this.writes.push(Buffer.from(chunk as Buffer).toString("latin1"))
+    const text = Buffer.from(chunk as Buffer).toString("latin1")
+    if (this.corked !== undefined) this.corked.push(text)
+    else this.writes.push(text)
     return true
   }
   reply(bytes: string): void {
