@@ -81,6 +81,13 @@ describe("source imports", () => {
     expect(crossings).toEqual([])
   })
 
+  it("keeps every module under 400 lines", () => {
+    const long = files.map((f) => [rel(f), fs.readFileSync(f, "utf8").split("\n").length] as const).filter(([, n]) =>
+      n > 400
+    )
+    expect(long).toEqual([])
+  })
+
   it("no module imports the effect barrel", () => {
     const barrel = [...graph].filter(([, imports]) => imports.some((i) => i.specifier === "effect")).map(([f]) =>
       rel(f)

@@ -8,6 +8,7 @@
  * @module
  */
 import { isLoopback, parseListen } from "./ListenAddresses.js"
+import { MEMCACHED_TUNING_OPTIONS } from "./MemcachedTuning.js"
 import { defaults, type LogFormat, type Settings } from "./ServerConfig.js"
 import { applyTlsOption } from "./TlsSettings.js"
 
@@ -37,48 +38,6 @@ const MAX_IDLE_TIMEOUT = 365 * 24 * 3600
 
 const LOG_FORMATS: ReadonlyArray<LogFormat> = ["logfmt", "pretty", "json"]
 
-/**
- * memcached's `-o` tuning options that only concern its own machinery (slabs, LRU, hash table, log
- * buffers): accepted with a warning so a memcached command line still starts effcached.
- */
-const IGNORED_EXTENDED = new Set([
-  "hashpower",
-  "no_hashexpand",
-  "slab_reassign",
-  "no_slab_reassign",
-  "slab_automove",
-  "no_slab_automove",
-  "slab_automove_ratio",
-  "slab_automove_window",
-  "slab_automove_freeratio",
-  "slab_sizes",
-  "slab_chunk_max",
-  "no_chunked_items",
-  "tail_repair_time",
-  "hash_algorithm",
-  "lru_crawler",
-  "no_lru_crawler",
-  "lru_crawler_sleep",
-  "lru_crawler_tocrawl",
-  "lru_maintainer",
-  "no_lru_maintainer",
-  "hot_lru_pct",
-  "warm_lru_pct",
-  "hot_max_factor",
-  "warm_max_factor",
-  "temporary_ttl",
-  "watcher_logbuf_size",
-  "worker_logbuf_size",
-  "track_sizes",
-  "inline_ascii_resp",
-  "no_inline_ascii_resp",
-  "resp_obj_mem_limit",
-  "read_buf_mem_limit",
-  "modern",
-  "no_modern",
-  "relaxed_privileges"
-])
-
 /** memcached's `-o a,b=c,...`: idle_timeout is honoured, memcached-internal tuning ignored, the rest refused. */
 const applyExtended = (raw: string, s: Mutable, warnings: Array<string>): void => {
   for (const option of raw.split(",")) {
@@ -94,7 +53,7 @@ const applyExtended = (raw: string, s: Mutable, warnings: Array<string>): void =
       s.idleTimeout = integer(value, 0, MAX_IDLE_TIMEOUT, "idle_timeout=<seconds>")
     } else if (key === "maxconns_fast") {
       // Already effcached's behaviour: a connection over the limit is refused at once.
-    } else if (IGNORED_EXTENDED.has(key)) {
+    } else if (MEMCACHED_TUNING_OPTIONS.has(key)) {
       warnings.push(`-o ${option} ignored: it tunes memcached's own memory machinery`)
     } else {
       throw new Invalid(`${key} is not supported by effcached (see docs/compatibility.md)`)

@@ -13,6 +13,7 @@
  * @module
  */
 import { Random } from "../bench/Random.js"
+import { deltas, edgeNumbers, exptimes, statsArgs, values } from "./EdgeValues.js"
 import { mutate } from "./Mutator.js"
 
 /** One generated input. */
@@ -60,56 +61,6 @@ export class Dice extends Random {
     return items[this.below(items.length)]!
   }
 }
-
-/** Numbers at memcached's edges: 32- and 64-bit limits, signs, leading zeros, garbage. */
-const edgeNumbers = [
-  "0",
-  "1",
-  "-1",
-  "2",
-  "100",
-  "4294967295",
-  "4294967296",
-  "2147483647",
-  "2147483648",
-  "-2147483648",
-  "-2147483649",
-  "18446744073709551615",
-  "18446744073709551616",
-  "99999999999",
-  "+1",
-  "010",
-  "-0",
-  "abc",
-  "1a",
-  "0x10",
-  "1e3",
-  "9".repeat(30)
-]
-/** TTLs whose effect cannot depend on when a command runs: none a few seconds ahead. */
-const exptimes = ["0", "-1", "100", "3600", "2592000", "2592001", "99999999999", "2147483647", "-2147483649", "abc"]
-const deltas = ["0", "1", "5", "18446744073709551615", "18446744073709551616", "-1", "abc", "+3", "010"]
-/** Values worth storing: counters at their limits, protocol words inside data, binary bytes. */
-const values = [
-  "",
-  "x",
-  "0",
-  "1",
-  "42",
-  "100",
-  "18446744073709551615",
-  "18446744073709551616",
-  " 12",
-  "-5",
-  "+7",
-  "abc",
-  "12abc",
-  "END",
-  "VALUE x 0 1",
-  "\r\n",
-  "a\r\nb",
-  "STORED\r\n"
-]
 
 /** What one input's commands draw from. */
 class Context {
@@ -193,26 +144,6 @@ const keyList = (c: Context): string => {
   const n = d.chance(0.9) ? d.between(1, 4) : d.between(5, 40)
   return Array.from({ length: n }, () => c.key()).join(" ")
 }
-
-const statsArgs = [
-  "",
-  " items",
-  " slabs",
-  " settings",
-  " sizes",
-  " conns",
-  " reset",
-  " detail on",
-  " detail off",
-  " detail dump",
-  " detail",
-  " cachedump 1 1",
-  " cachedump 1",
-  " cachedump x 1",
-  " foo",
-  " sizes_enable",
-  " sizes_disable"
-]
 
 /** One text-protocol command line (and data block), or something that looks like one. */
 const textCommand = (c: Context): string => {
