@@ -48,7 +48,9 @@ const exit = (message: string, status: number) =>
 const addOns = (settings: Settings): Effcached.AddOn<ListenError> =>
   settings.metricsPort === null
     ? Layer.empty
-    : Layer.unwrapEffect(Effect.promise(() => import("./metrics/MetricsServer.js")).pipe(Effect.map((m) => m.layer)))
+    : Layer.unwrapEffect(
+      Effect.promise(() => import("./metrics/MetricsServer.js")).pipe(Effect.map((m) => m.MetricsServer.layer))
+    )
 
 /** Serves until a client asks to shut down, the store fails, or the fiber is interrupted by a signal. */
 const serveUntilShutdown = Effect.flatMap(Lifecycle, (lifecycle) => lifecycle.shutdownRequested).pipe(

@@ -12,6 +12,7 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { createServer } from "node:http"
@@ -73,25 +74,34 @@ const app = Effect.gen(function*() {
 /** What the endpoint reads: the server's statistics, as `stats` answers them, its settings, the store's load. */
 export type MetricsSources = ServerCommands | ServerConfig | Store
 
-/**
- * Serves the metrics endpoint on the listen address and `--metrics-port` for the lifetime of the
- * layer; nothing when the port is not set. A port that cannot be listened on fails with a ListenError.
- */
-export const layer: Layer.Layer<never, ListenError, MetricsSources> = Layer.unwrapScoped(
-  Effect.gen(function*() {
-    const settings = yield* ServerConfig
-    const port = settings.metricsPort
-    if (port === null) return Layer.empty
-    const router = yield* app
-    const host = settings.host
-    const server = NodeHttpServer.layerServer(createServer, { host, port }).pipe(
-      Layer.mapError((e) =>
-        new ListenError({ host, port, cause: e.cause instanceof Error ? e.cause : new Error(String(e.cause)) })
+/** The metrics endpoint, as a service: where it listens (undefined when `--metrics-port` is not set). */
+export class MetricsServer extends Context.Tag("effcached/MetricsServer")<MetricsServer, {
+  readonly address: HttpServer.Address | undefined
+}>() {
+  /**
+   * Serves the metrics endpoint on the listen address and `--metrics-port` for the lifetime of the
+   * layer; nothing when the port is not set. A port that cannot be listened on fails with a ListenError.
+   */
+  static readonly layer: Layer.Layer<MetricsServer, ListenError, MetricsSources> = Layer.unwrapScoped(
+    Effect.gen(function*() {
+      const settings = yield* ServerConfig
+      const port = settings.metricsPort
+      if (port === null) return Layer.succeed(MetricsServer, { address: undefined })
+      const router = yield* app
+      const host = settings.host
+      const server = NodeHttpServer.layerServer(createServer, { host, port }).pipe(
+        Layer.mapError((e) =>
+          new ListenError({ host, port, cause: e.cause instanceof Error ? e.cause : new Error(String(e.cause)) })
+        )
       )
-    )
-    const announce = Layer.effectDiscard(
-      HttpServer.addressFormattedWith((address) => Effect.logInfo(`metrics on ${address}${METRICS_PATH}`))
-    )
-    return Layer.merge(HttpServer.serve(router), announce).pipe(Layer.provide(server))
-  })
-)
+      const announce = Layer.effectDiscard(
+        HttpServer.addressFormattedWith((address) => Effect.logInfo(`metrics on ${address}${METRICS_PATH}`))
+      )
+      const bound = Layer.effect(
+        MetricsServer,
+        Effect.map(HttpServer.HttpServer, (http) => ({ address: http.address }))
+      )
+      return Layer.mergeAll(HttpServer.serve(router), announce, bound).pipe(Layer.provide(server))
+    })
+  )
+}
