@@ -12,8 +12,7 @@ import { type RunningServer, useServer } from "../support/servers.js"
 const withClient = <A, E>(server: RunningServer, program: Effect.Effect<A, E, MemcachedClient>) =>
   Effect.provide(program, clientLayer([server.port]))
 
-describe.each(bothServers())("the client against %s", (_name, start, available) => {
-  if (!available) return
+describe.each(bothServers())("the client against %s", (_name, start) => {
   const server = useServer(start)
   const run = <A, E>(program: Effect.Effect<A, E, MemcachedClient>) => withClient(server, program)
 
