@@ -65,6 +65,11 @@ export const describeReport = (report: CampaignReport): string => {
         report.unstable.map((u) => `${u.index} ${u.kind}`).join(", ")
     )
   }
+  for (const crash of report.memcachedCrashes) {
+    lines.push(
+      `memcached ${crash.exited} while inputs ${crash.inputs.join(", ")} ran; they ran again on a fresh memcached`
+    )
+  }
   if (report.stopped !== undefined) lines.push(`stopped early: ${report.stopped}`)
   lines.push(`${report.findings.length} finding(s)`)
   report.findings.forEach((f, i) => lines.push(describeFinding(f, i + 1)))

@@ -15,6 +15,7 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
+import * as Scope from "effect/Scope"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Servers from "../bench/Servers.js"
@@ -138,6 +139,8 @@ const program = (options: Options) =>
       sentinelEvery: 500,
       flushEvery: 20_000,
       exited: effcached.exited,
+      memcachedExited: memcached.exited,
+      restartMemcached: Scope.extend(Servers.start(memcachedSpec, options.memoryMb), yield* Effect.scope),
       errorLog: () => errors.splice(0),
       onProgress: (r) => {
         if (r.ms - lastProgress < 2000) return
