@@ -1,7 +1,8 @@
 /**
  * One connection to a server, shared by every fiber that uses it, with automatic pipelining: requests
  * from many fibers are queued, written together once per event-loop turn (one socket write for the
- * batch), and their replies are matched to them in order as they arrive.
+ * batch), and their replies are matched to them in order as they arrive. Adjacent single-key gets of
+ * a batch go out as one multi-key line, whose reply is dealt back to each (GetBatch.ts).
  *
  * A request whose fiber is interrupted keeps its place: it is still written if it was not yet, and its
  * reply is read and dropped, so the connection never loses step. (Registering an interruption handler
