@@ -103,12 +103,12 @@ interface MemcachedPackage {
 interface MemcacheClientPackage {
   MemcacheClient: new(options: { server: string }) => {
     get: (key: string) => Promise<{ value: unknown } | undefined>
-    set: (key: string, value: string) => Promise<unknown>
+    set: (key: string, value: string, options?: { lifetime?: number }) => Promise<unknown>
     shutdown: () => void
   }
 }
 
-/** The `memcached` and `memcache-client` packages, with their default settings. */
+/** The `memcached` and `memcache-client` packages, with their default settings (sets with no TTL). */
 const promiseClient = (client: Exclude<ClientName, "effcached">, port: number): PromiseClient => {
   const server = `127.0.0.1:${port}`
   if (client === "memcached") {
@@ -125,7 +125,9 @@ const promiseClient = (client: Exclude<ClientName, "effcached">, port: number): 
   const c = new MemcacheClient({ server })
   return {
     get: async (key) => toText((await c.get(key))?.value),
-    set: (key, value) => c.set(key, value),
+    // Its sets default to a 60 s TTL (a client-wide `lifetime: 0` falls back to 60 too, being falsy):
+    // asked per set, as the other clients' sets, for items that do not expire.
+    set: (key, value) => c.set(key, value, { lifetime: 0 }),
     close: () => c.shutdown()
   }
 }

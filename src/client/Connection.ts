@@ -1,7 +1,8 @@
 /**
  * One connection to a server, shared by every fiber that uses it, with automatic pipelining: requests
  * from many fibers are queued, written together once per event-loop turn (one socket write for the
- * batch), and their replies are matched to them in order as they arrive.
+ * batch), and their replies are matched to them in order as they arrive. Adjacent single-key gets of
+ * a batch go out as one multi-key line, whose reply is dealt back to each (GetBatch.ts).
  *
  * A request whose fiber is interrupted keeps its place: it is still written if it was not yet, and its
  * reply is read and dropped, so the connection never loses step. (Registering an interruption handler
@@ -24,6 +25,7 @@ import { isQuietRequest, ReplyDecoder } from "../protocol/ReplyDecoder.js"
 import { NOOP, writeRequest } from "../protocol/RequestEncoder.js"
 import { ConnectionLost, ProtocolError, Timeout } from "./Errors.js"
 import { Fifo } from "./Fifo.js"
+import { collect, deal, type Entry, GetBatch, isBatchable, waitersOf } from "./GetBatch.js"
 import type { ServerAddress } from "./ServerAddress.js"
 
 /** How a connection fails a request. */
@@ -38,7 +40,7 @@ type Resume = (effect: Effect.Effect<unknown, unknown>) => void
 export type ReplyHandler<A, E> = (result: Result, server: string) => Effect.Effect<A, E>
 
 /** A request waiting to be written, or written and waiting for its reply. */
-interface Waiter {
+export interface Waiter {
   readonly request: Request
   readonly handle: ReplyHandler<unknown, unknown>
   /** Clock millis after which it fails with Timeout. */
@@ -71,7 +73,8 @@ export class Connection {
   private readonly decoder = new ReplyDecoder()
   private readonly out = new ReplyBuffer()
   private readonly queued = new Fifo<Waiter>()
-  private readonly inflight = new Fifo<Waiter>()
+  /** Written, oldest first: requests, and batches of gets (GetBatch.ts) answered by one reply. */
+  private readonly inflight = new Fifo<Entry>()
   private flushScheduled = false
   private waitingForDrain = false
   private failure: ConnectionFailure | undefined = undefined
@@ -153,6 +156,13 @@ export class Connection {
     for (let waiter = queued.shift(); waiter !== undefined; waiter = queued.shift()) {
       // Timed out before it was written: never sent.
       if (waiter.resume === undefined) continue
+      if (isBatchable(waiter.request)) {
+        // Adjacent gets go out as one line, answered by one reply.
+        const entry = collect(waiter, queued)
+        writeRequest(entry.request, out)
+        this.inflight.push(entry)
+        continue
+      }
       writeRequest(waiter.request, out)
       // A quiet request may get no reply: the no-op's MN ends whatever it gets.
       if (isQuietRequest(waiter.request)) out.latin1(NOOP)
@@ -172,24 +182,40 @@ export class Connection {
     const decoder = this.decoder
     decoder.push(chunk)
     const inflight = this.inflight
-    for (let waiter = inflight.peek(); waiter !== undefined; waiter = inflight.peek()) {
-      const decoded = decoder.next(waiter.request)
+    const server = this.options.address.label
+    for (let entry = inflight.peek(); entry !== undefined; entry = inflight.peek()) {
+      const decoded = decoder.next(entry.request)
       if (decoded === undefined) return
       if (decoded._tag === "Malformed") {
-        return this.fail(new ProtocolError({ server: this.options.address.label, reason: decoded.reason }))
+        return this.fail(new ProtocolError({ server, reason: decoded.reason }))
+      }
+      if (entry instanceof GetBatch) {
+        const shares = deal(entry, decoded)
+        if (shares === undefined) {
+          return this.fail(new ProtocolError({ server, reason: "a multi-key get answered keys it did not ask for" }))
+        }
+        inflight.shift()
+        this.events.onReply()
+        const members = entry.members
+        for (let i = 0; i < members.length; i++) this.answer(members[i]!, shares[i]!, server)
+        continue
       }
       inflight.shift()
       this.events.onReply()
-      const resume = waiter.resume
-      if (resume !== undefined) {
-        waiter.resume = undefined
-        resume(waiter.handle(decoded, this.options.address.label))
-      }
+      this.answer(entry, decoded, server)
     }
     if (decoder.buffered > 0) {
       const reason = `${decoder.buffered} bytes that answer no request`
       this.fail(new ProtocolError({ server: this.options.address.label, reason }))
     }
+  }
+
+  /** Resumes a request still waiting (not timed out; an interrupted fiber ignores it) with its reply. */
+  private answer(waiter: Waiter, result: Result, server: string): void {
+    const resume = waiter.resume
+    if (resume === undefined) return
+    waiter.resume = undefined
+    resume(waiter.handle(result, server))
   }
 
   /** Fails every waiting request and closes the socket; the first failure wins. */
@@ -201,17 +227,19 @@ export class Connection {
     const head = this.inflight.peek()
     // quit and shutdown are answered by the end of the connection.
     const ended = head === undefined ? undefined : ReplyDecoder.atEnd(head.request)
-    if (ended !== undefined && !this.decoder.midReply) {
+    if (ended !== undefined && !this.decoder.midReply && !(head instanceof GetBatch)) {
       this.inflight.shift()
       head!.resume?.(head!.handle(ended, this.options.address.label))
     }
-    for (const fifo of [this.inflight, this.queued]) {
-      for (let waiter = fifo.shift(); waiter !== undefined; waiter = fifo.shift()) {
-        const resume = waiter.resume
-        if (resume === undefined) continue
-        waiter.resume = undefined
-        failed++
-        resume(Effect.fail(error))
+    for (const fifo of [this.inflight, this.queued] as const) {
+      for (let entry = fifo.shift(); entry !== undefined; entry = fifo.shift()) {
+        for (const waiter of waitersOf(entry)) {
+          const resume = waiter.resume
+          if (resume === undefined) continue
+          waiter.resume = undefined
+          failed++
+          resume(Effect.fail(error))
+        }
       }
     }
     this.busy.unsafeOpen()
@@ -221,23 +249,32 @@ export class Connection {
 
   /** The deadline of the oldest request still waiting, if any. */
   private nextDeadline(): number | undefined {
-    return (this.inflight.find((w) => w.resume !== undefined) ?? this.queued.find((w) => w.resume !== undefined))
-      ?.deadline
+    for (const fifo of [this.inflight, this.queued] as const) {
+      let deadline: number | undefined = undefined
+      fifo.find((entry) => {
+        deadline = waitersOf(entry).find((w) => w.resume !== undefined)?.deadline
+        return deadline !== undefined
+      })
+      if (deadline !== undefined) return deadline
+    }
+    return undefined
   }
 
   /** Fails the requests whose deadline has passed (the oldest first: deadlines are in queue order). */
   private expire(now: number): void {
     let expired = 0
-    for (const fifo of [this.inflight, this.queued]) {
-      const stop = fifo.find((waiter) => {
-        if (waiter.resume === undefined) return false
-        if (waiter.deadline > now) return true
-        const resume = waiter.resume
-        waiter.resume = undefined
-        expired++
-        resume(Effect.fail(this.timeout(waiter.request)))
-        return false
-      })
+    for (const fifo of [this.inflight, this.queued] as const) {
+      const stop = fifo.find((entry) =>
+        waitersOf(entry).some((waiter) => {
+          if (waiter.resume === undefined) return false
+          if (waiter.deadline > now) return true
+          const resume = waiter.resume
+          waiter.resume = undefined
+          expired++
+          resume(Effect.fail(this.timeout(waiter.request)))
+          return false
+        })
+      )
       if (stop !== undefined) break
     }
     if (expired > 0) this.events.onFailure()

@@ -86,26 +86,27 @@ export const commandName = (request: Request): string => {
 export class Executor {
   constructor(readonly cluster: Cluster, private readonly spans: boolean) {}
 
+  /** `effect` in a span named after `request`'s command (named only then: it costs a string per request). */
   private traced<A, E>(
     effect: Effect.Effect<A, E>,
-    command: string,
-    server: ServerAddress | undefined,
-    keys: number
+    request: Request,
+    server: ServerAddress | undefined
   ): Effect.Effect<A, E> {
     if (!this.spans) return effect
-    return Effect.tracerWith((tracer) =>
-      tracer === builtInTracer ? effect : Effect.withSpan(effect, `memcache.${command}`, {
+    return Effect.tracerWith((tracer) => {
+      if (tracer === builtInTracer) return effect
+      const command = commandName(request)
+      return Effect.withSpan(effect, `memcache.${command}`, {
         kind: "client",
         captureStackTrace: false,
-        attributes: spanAttributes(command, server, keys)
+        attributes: spanAttributes(command, server, "keys" in request ? request.keys.length : 1)
       })
-    )
+    })
   }
 
   /** Sends `request` to `pool`, in a span; continues with `handle(reply)`. */
   sendTo<A, E>(pool: ServerPool, request: Request, handle: ReplyHandler<A, E>): Effect.Effect<A, E | PoolFailure> {
-    const keys = "keys" in request ? request.keys.length : 1
-    return this.traced(pool.send(request, handle), commandName(request), pool.address, keys)
+    return this.traced(pool.send(request, handle), request, pool.address)
   }
 
   /**
@@ -133,9 +134,8 @@ export class Executor {
         const handle = handler(onResult, failOnErrorReply)
         return this.traced(
           Effect.flatMap(this.retrieve(request), (result) => handle(result, servers)),
-          commandName(request),
-          undefined,
-          request.keys.length
+          request,
+          undefined
         )
       }
       const key = routingKey(request)

@@ -74,9 +74,57 @@ const valueLine = (line: string, withCas: boolean): PendingHit => {
   }
 }
 
+const LF = 0x0a
+const CR = 0x0d
+const SPACE = 0x20
+/** `VALUE `, the start of a hit's line. */
+const VALUE_PREFIX = [0x56, 0x41, 0x4c, 0x55, 0x45, 0x20]
+/** `STORED`. */
+const STORED = [0x53, 0x54, 0x4f, 0x52, 0x45, 0x44]
+
+/** What a retrieval's next line is, read in place (see `ReplyDecoder.valueLineInPlace`). */
+const enum InPlace {
+  /** The line has not fully arrived. */
+  More,
+  /** END, consumed. */
+  End,
+  /** A VALUE line, consumed: the hit is pending. */
+  Value,
+  /** Anything else (errors, odd spacing, odd numbers): left for the string path, which says what is wrong. */
+  Other
+}
+
+/** Whether `buf[start, end)` holds exactly the bytes of `expected`. */
+const bytesAre = (buf: Buffer, start: number, end: number, expected: ReadonlyArray<number>): boolean => {
+  if (end - start !== expected.length) return false
+  for (let i = 0; i < expected.length; i++) if (buf[start + i] !== expected[i]) return false
+  return true
+}
+
+/**
+ * The decimal of 1 to 16 digits in `buf` from `start` up to the first space or `end`, and where it
+ * stopped in `cursor[0]`; -1 for anything else (then the string path decides, as `decimal` would).
+ */
+const digitsAt = (buf: Buffer, start: number, end: number, cursor: Array<number>): number => {
+  let value = 0
+  let i = start
+  for (; i < end; i++) {
+    const byte = buf[i]!
+    if (byte === SPACE) break
+    if (byte < 0x30 || byte > 0x39) return -1
+    // Parenthesised as in `decimal`: value * 10 + byte rounds first past 2^53, then differs.
+    value = value * 10 + (byte - 0x30)
+  }
+  if (i === start || i - start > 16) return -1
+  cursor[0] = i
+  return value
+}
+
 /** Decodes the replies of one connection, in request order. */
 export class ReplyDecoder {
   private readonly framer = new TextFramer()
+  /** Where `digitsAt` stopped: one array per decoder, not one per number. */
+  private readonly cursor: Array<number> = [0]
   /** A line read ahead (a quiet request's first line, which may be the no-op's MN) and given back. */
   private unread: string | undefined = undefined
   private progress: Progress | undefined = undefined
@@ -157,6 +205,16 @@ export class ReplyDecoder {
 
   /** Replies of one line. */
   private single(request: Request): Result | undefined {
+    if (request._tag === "Set" && this.unread === undefined) {
+      // A set's usual reply, compared in place.
+      const framer = this.framer
+      const buf = framer.bytes
+      const start = framer.offset
+      if (buf[start + 6] === CR && buf[start + 7] === LF && bytesAre(buf, start, start + 6, STORED)) {
+        framer.consumeTo(start + 8)
+        return Res.results.stored
+      }
+    }
     const line = this.line()
     if (line === undefined) return undefined
     const result = oneLine(request, line)
@@ -179,7 +237,11 @@ export class ReplyDecoder {
         progress.hits.push({ key: pending.key, flags: pending.flags, value, cas: pending.cas })
         progress.pending = undefined
       }
-      const line = this.line()
+      // The lines of a hit and END, read where they lie in the buffer: no string but the key.
+      const inPlace = this.unread === undefined ? this.valueLineInPlace(progress, withCas) : InPlace.Other
+      if (inPlace === InPlace.Value) continue
+      if (inPlace === InPlace.More) return undefined
+      const line = inPlace === InPlace.End ? "END" : this.line()
       if (line === undefined) return undefined
       if (line === "END") {
         this.progress = undefined
@@ -194,6 +256,38 @@ export class ReplyDecoder {
       this.progress = undefined
       return errorReply(line) ?? malformed(line, "a retrieval")
     }
+  }
+
+  /** Reads a retrieval's next line in place if it is END or a well-formed VALUE line (see InPlace). */
+  private valueLineInPlace(progress: { pending: PendingHit | undefined }, withCas: boolean): InPlace {
+    const framer = this.framer
+    const buf = framer.bytes
+    const start = framer.offset
+    const eol = buf.indexOf(LF, start)
+    if (eol < 0) return framer.buffered > MAX_REPLY_LINE ? InPlace.Other : InPlace.More
+    const end = eol > start && buf[eol - 1] === CR ? eol - 1 : eol
+    if (end - start === 3 && buf[start] === 0x45 && buf[start + 1] === 0x4e && buf[start + 2] === 0x44) {
+      framer.consumeTo(eol + 1)
+      return InPlace.End
+    }
+    if (end - start < 11 || !bytesAre(buf, start, start + 6, VALUE_PREFIX)) return InPlace.Other
+    const keyEnd = buf.indexOf(SPACE, start + 6)
+    if (keyEnd <= start + 6 || keyEnd >= end) return InPlace.Other
+    const cursor = this.cursor
+    const flags = digitsAt(buf, keyEnd + 1, end, cursor)
+    if (flags < 0 || cursor[0]! >= end) return InPlace.Other
+    const length = digitsAt(buf, cursor[0]! + 1, end, cursor)
+    if (length < 0) return InPlace.Other
+    let cas = 0
+    if (withCas) {
+      if (cursor[0]! >= end) return InPlace.Other
+      cas = digitsAt(buf, cursor[0]! + 1, end, cursor)
+      if (cas < 0) return InPlace.Other
+    }
+    if (cursor[0] !== end) return InPlace.Other
+    progress.pending = { key: buf.toString("latin1", start + 6, keyEnd), flags, length, cas }
+    framer.consumeTo(eol + 1)
+    return InPlace.Value
   }
 
   private stats(args: ReadonlyArray<string>): Result | undefined {

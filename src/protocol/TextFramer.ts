@@ -102,6 +102,21 @@ export class TextFramer {
     return buf.toString("latin1", start, eol > start && buf[eol - 1] === CR ? eol - 1 : eol)
   }
 
+  /** The buffered bytes; the unconsumed ones start at `offset` (a client parses reply lines in place). */
+  get bytes(): Buffer {
+    return this.buf
+  }
+
+  /** Where the unconsumed bytes of `bytes` start. */
+  get offset(): number {
+    return this.pos
+  }
+
+  /** Consumes the bytes of `bytes` before `offset` (a line its caller parsed in place). */
+  consumeTo(offset: number): void {
+    this.pos = offset
+  }
+
   /** memcached lets an over-long line through only if it starts (after at most 100 spaces) with get/gets. */
   private isGetPrefix(start: number): boolean {
     const buf = this.buf

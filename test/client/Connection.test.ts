@@ -3,6 +3,7 @@ import { Effect, Exit, Fiber, TestClock } from "effect"
 import type * as net from "node:net"
 import { Duplex } from "node:stream"
 import { Connection, type ConnectionEvents } from "../../src/client/Connection.js"
+import { MAX_BATCH_LINE } from "../../src/client/GetBatch.js"
 import { address } from "../../src/client/ServerAddress.js"
 import type { Request } from "../../src/domain/Request.js"
 import type { Result } from "../../src/domain/Result.js"
@@ -82,15 +83,24 @@ describe("Connection", () => {
     Effect.gen(function*() {
       const { connection, socket } = yield* fakeConnection
       const keys = Array.from({ length: 100 }, (_, i) => `k${i}`)
-      const fibers = yield* Effect.forEach(keys, (key) => Effect.fork(raw(connection, get(key))))
+      // Deletes between the gets: no two gets are adjacent, so none are batched.
+      const fibers = yield* Effect.forEach(keys, (key) =>
+        Effect.fork(Effect.zip(
+          raw(connection, get(key)),
+          raw(connection, { _tag: "Delete", key, noreply: false }),
+          { concurrent: true }
+        )))
       yield* nextTurn
-      expect(socket.writes).toEqual([keys.map((key) => `get ${key}\r\n`).join("")])
-      const replies = Buffer.from(keys.map((key) => `VALUE ${key} 0 ${key.length + 1}\r\n${key}!\r\nEND\r\n`).join(""))
+      expect(socket.writes).toEqual([keys.map((key) => `get ${key}\r\ndelete ${key}\r\n`).join("")])
+      const replies = Buffer.from(
+        keys.map((key) => `VALUE ${key} 0 ${key.length + 1}\r\n${key}!\r\nEND\r\nDELETED\r\n`).join("")
+      )
       for (const chunk of splitAt(replies, [7, 100, 101, 1000, 1001, 1002, 2500])) {
         socket.reply(chunk.toString("latin1"))
       }
       const results = yield* Effect.forEach(fibers, Fiber.join)
-      expect(results.map(valueOf)).toEqual(keys.map((key) => `${key}!`))
+      expect(results.map(([hit]) => valueOf(hit))).toEqual(keys.map((key) => `${key}!`))
+      expect(results.map(([, deleted]) => deleted._tag)).toEqual(keys.map(() => "Deleted"))
     }))
 
   it.scoped("an interrupted request's reply is read and dropped: the next request gets its own", () =>
@@ -106,8 +116,8 @@ describe("Connection", () => {
       yield* Fiber.interrupt(third)
       const fourth = yield* Effect.fork(raw(connection, get("d")))
       yield* nextTurn
-      expect(socket.writes).toEqual(["get a\r\nget b\r\n", "get c\r\nget d\r\n"])
-      socket.reply("VALUE a 0 1\r\nA\r\nEND\r\nVALUE b 0 1\r\nB\r\nEND\r\nEND\r\nVALUE d 0 1\r\nD\r\nEND\r\n")
+      expect(socket.writes).toEqual(["get a b\r\n", "get c d\r\n"])
+      socket.reply("VALUE a 0 1\r\nA\r\nVALUE b 0 1\r\nB\r\nEND\r\nVALUE d 0 1\r\nD\r\nEND\r\n")
       expect(valueOf(yield* Fiber.join(second))).toBe("B")
       expect(valueOf(yield* Fiber.join(fourth))).toBe("D")
       expect(connection.isOpen).toBe(true)
@@ -207,8 +217,154 @@ describe("Connection", () => {
       const send = (key: string) => connection.send(get(key), () => Effect.sync(() => order.push(key)))
       const fibers = yield* Effect.forEach(["x", "y", "z"], (key) => Effect.fork(send(key)))
       yield* nextTurn
-      socket.reply("END\r\nEND\r\nEND\r\n")
+      expect(socket.writes).toEqual(["get x y z\r\n"])
+      socket.reply("END\r\n")
       yield* Effect.forEach(fibers, Fiber.join)
       expect(order).toEqual(["x", "y", "z"])
+      expect(connection.isOpen).toBe(true)
+    }))
+})
+
+describe("Connection: get batching", () => {
+  const set = (key: string, value: string): Request => ({
+    _tag: "Set",
+    key,
+    flags: 0,
+    exptime: 0,
+    value: Buffer.from(value),
+    noreply: false
+  })
+  const forkAll = (connection: Connection, requests: ReadonlyArray<Request>) =>
+    Effect.forEach(requests, (request) => Effect.fork(raw(connection, request)))
+
+  it.scoped("adjacent gets go out as one line; hits, misses and a repeated key are dealt back in order", () =>
+    Effect.gen(function*() {
+      const { connection, socket } = yield* fakeConnection
+      const keys = ["a", "miss1", "b", "a", "miss2", "c"]
+      const fibers = yield* forkAll(connection, keys.map(get))
+      yield* nextTurn
+      expect(socket.writes).toEqual(["get a miss1 b a miss2 c\r\n"])
+      const reply = "VALUE a 0 1\r\nA\r\nVALUE b 3 2\r\nBB\r\nVALUE a 0 1\r\nA\r\nVALUE c 0 0\r\n\r\nEND\r\n"
+      for (const chunk of splitAt(Buffer.from(reply), [3, 14, 20, 33])) socket.reply(chunk.toString("latin1"))
+      const results = yield* Effect.forEach(fibers, Fiber.join)
+      expect(results.map(valueOf)).toEqual(["A", undefined, "BB", "A", undefined, ""])
+      expect(results[2]).toEqual({
+        _tag: "Values",
+        hits: [{ key: "b", flags: 3, value: Buffer.from("BB"), cas: 0 }],
+        withCas: false
+      })
+      expect(results[1]).toEqual({ _tag: "Values", hits: [], withCas: false })
+      expect(connection.isOpen).toBe(true)
+    }))
+
+  it.scoped("any other request between gets splits the batch: nothing moves on the wire", () =>
+    Effect.gen(function*() {
+      const { connection, socket } = yield* fakeConnection
+      const fibers = yield* forkAll(connection, [
+        get("a"),
+        get("b"),
+        set("a", "x"),
+        get("c"),
+        { _tag: "Gets", keys: ["d"] },
+        get("e"),
+        get("f"),
+        { _tag: "Get", keys: ["g", "h"] },
+        get("i")
+      ])
+      yield* nextTurn
+      expect(socket.writes).toEqual([
+        "get a b\r\nset a 0 0 1\r\nx\r\nget c\r\ngets d\r\nget e f\r\nget g h\r\nget i\r\n"
+      ])
+      socket.reply(
+        "VALUE b 0 1\r\nB\r\nEND\r\nSTORED\r\nVALUE c 0 1\r\nC\r\nEND\r\nEND\r\n" +
+          "VALUE f 0 1\r\nF\r\nEND\r\nVALUE h 0 1\r\nH\r\nEND\r\nVALUE i 0 1\r\nI\r\nEND\r\n"
+      )
+      const results = yield* Effect.forEach(fibers, Fiber.join)
+      expect(results.map((r) => r._tag === "Values" ? r.hits.map((h) => h.key).join() : r._tag)).toEqual([
+        "",
+        "b",
+        "Stored",
+        "c",
+        "",
+        "",
+        "f",
+        "h",
+        "i"
+      ])
+      expect(connection.isOpen).toBe(true)
+    }))
+
+  it.scoped("a long batch is split into lines under the limit, in order", () =>
+    Effect.gen(function*() {
+      const { connection, socket } = yield* fakeConnection
+      const keys = Array.from({ length: 30 }, (_, i) => `${i}`.padStart(3, "0") + "k".repeat(197))
+      const fibers = yield* forkAll(connection, keys.map(get))
+      yield* nextTurn
+      const lines = socket.writes.join("").split("\r\n").slice(0, -1)
+      expect(lines.length).toBeGreaterThan(1)
+      for (const line of lines) expect(line.length + 2).toBeLessThanOrEqual(MAX_BATCH_LINE)
+      expect(lines.flatMap((line) => line.split(" ").slice(1))).toEqual(keys)
+      socket.reply(
+        lines.map((line) =>
+          line.split(" ").slice(1).map((key) => `VALUE ${key} 0 3\r\n${key.slice(0, 3)}\r\n`).join("") + "END\r\n"
+        )
+          .join("")
+      )
+      const results = yield* Effect.forEach(fibers, Fiber.join)
+      expect(results.map(valueOf)).toEqual(keys.map((key) => key.slice(0, 3)))
+    }))
+
+  it.scoped("a member that times out or is interrupted has its share dropped; the others and the next get theirs", () =>
+    Effect.gen(function*() {
+      const { connection, socket } = yield* fakeConnection
+      // Held back by a full socket buffer, so requests made 500 ms apart share a batch.
+      socket.needDrain = true
+      const early = yield* Effect.fork(raw(connection, get("early")))
+      yield* nextTurn
+      yield* TestClock.adjust("500 millis")
+      const [late, interrupted, kept] = yield* forkAll(connection, [get("late"), get("gone"), get("kept")])
+      yield* nextTurn
+      socket.needDrain = false
+      socket.emit("drain")
+      yield* nextTurn
+      expect(socket.writes).toEqual(["get early late gone kept\r\n"])
+      yield* Fiber.interrupt(interrupted!)
+      yield* TestClock.adjust("500 millis")
+      expect(yield* Fiber.await(early)).toEqual(Exit.fail(expect.objectContaining({ _tag: "Timeout" })))
+      expect(late!.unsafePoll()).toBeNull()
+      socket.reply("VALUE early 0 1\r\nE\r\nVALUE late 0 1\r\nL\r\nVALUE gone 0 1\r\nG\r\nEND\r\n")
+      expect(valueOf(yield* Fiber.join(late!))).toBe("L")
+      expect(valueOf(yield* Fiber.join(kept!))).toBeUndefined()
+      const next = yield* Effect.fork(raw(connection, get("next")))
+      yield* nextTurn
+      socket.reply("VALUE next 0 1\r\nN\r\nEND\r\n")
+      expect(valueOf(yield* Fiber.join(next))).toBe("N")
+      expect(connection.isOpen).toBe(true)
+    }))
+
+  it.scoped("an error reply answers every get of the batch with that error", () =>
+    Effect.gen(function*() {
+      const { connection, socket } = yield* fakeConnection
+      const fibers = yield* forkAll(connection, [get("a"), get("b"), get("c")])
+      const after = yield* Effect.fork(raw(connection, { _tag: "Version" }))
+      yield* nextTurn
+      socket.reply("VALUE a 0 1\r\nA\r\nSERVER_ERROR out of memory writing get response\r\nVERSION 1.6\r\n")
+      const results = yield* Effect.forEach(fibers, Fiber.join)
+      for (const result of results) {
+        expect(result).toEqual({ _tag: "ServerError", message: "out of memory writing get response" })
+      }
+      expect(yield* Fiber.join(after)).toEqual({ _tag: "VersionReply", version: "1.6" })
+    }))
+
+  it.scoped("hits that do not match the keys asked for close the connection with ProtocolError", () =>
+    Effect.gen(function*() {
+      const { connection, socket } = yield* fakeConnection
+      const fibers = yield* forkAll(connection, [get("a"), get("b")])
+      yield* nextTurn
+      socket.reply("VALUE b 0 1\r\nB\r\nVALUE a 0 1\r\nA\r\nEND\r\n")
+      for (const fiber of fibers) {
+        expect(yield* Fiber.await(fiber)).toEqual(Exit.fail(expect.objectContaining({ _tag: "ProtocolError" })))
+      }
+      expect(connection.isOpen).toBe(false)
     }))
 })

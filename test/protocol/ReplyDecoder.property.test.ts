@@ -126,6 +126,20 @@ describe("ReplyDecoder examples (memcached 1.6.18's bytes)", () => {
     })
   })
 
+  it("VALUE lines the in-place reader does not take are read as strings, as before", () => {
+    const get = { _tag: "Get", keys: ["a"] } as const
+    // A negative flags word (older servers' signed flags) and a leading zero still decode...
+    expect(deepComparable(decodeOne(get, "VALUE a -1 01\r\nx\r\nEND\r\n"))).toMatchObject({
+      hits: [{ key: "a", flags: -1, value: "78" }]
+    })
+    // ...and odd spacing, a missing or extra field, or a non-number are malformed, with the reason.
+    for (const line of ["VALUE a  0 1", "VALUE a 0", "VALUE a 0 1 5", "VALUE a 0 x"]) {
+      const decoded = decodeOne(get, `${line}\r\nx\r\nEND\r\n`)
+      expect(decoded?._tag, line).toBe("Malformed")
+    }
+    expect(decodeOne({ _tag: "Gets", keys: ["a"] }, "VALUE a 0 1\r\nx\r\nEND\r\n")?._tag).toBe("Malformed")
+  })
+
   it("an mg hit without its value reports the size, a won recache and the opaque", () => {
     const request = mg(["s", "t", "c", "O", "N"], { opaque: "q7", vivify: 30 })
     const decoded = decodeOne(request, "HD s12 t-1 c4 Oq7 W\r\n")
