@@ -26,6 +26,7 @@ import { CONTENT_TYPE, type Family, family, render } from "./Exposition.js"
 import { memcachedFamilies, type StatLines } from "./MemcachedFamilies.js"
 import { partitionFamilies } from "./PartitionFamilies.js"
 import * as RuntimeMonitor from "./RuntimeMonitor.js"
+import { securityFamilies } from "./SecurityFamilies.js"
 
 /** The path Prometheus scrapes. */
 export const METRICS_PATH = "/metrics"
@@ -33,8 +34,8 @@ export const METRICS_PATH = "/metrics"
 const entries = (result: Result): StatLines => (result._tag === "StatsReply" ? result.entries : [])
 
 /**
- * Every family: the replies to `stats`, `stats settings`, `stats items` and `stats slabs`, the
- * store's partitions, and the runtime's.
+ * Every family: the replies to `stats`, `stats settings`, `stats items` and `stats slabs` (with
+ * the TLS and authentication figures of `stats`), the store's partitions, and the runtime's.
  */
 export const scrape = (
   stats: (args: ReadonlyArray<string>) => Effect.Effect<Result>,
@@ -54,6 +55,7 @@ export const scrape = (
         labels: { version: EFFCACHED_VERSION },
         value: 1
       }]),
+      ...securityFamilies(entries(general)),
       ...(store.load === undefined ? [] : partitionFamilies(store.load())),
       ...runtime.families()
     ]
