@@ -5,7 +5,7 @@
  * acknowledged are all still there. An input that acts on the whole cache runs alone, and after it
  * the memory limit is put back; a difference is run again with fresh keys, and one that does not come
  * back is reported as unstable rather than as a finding. memcached 1.6.18 itself crashes now and then
- * under this traffic (SIGSEGV, about one 600-input run in fifteen on seed 16): when it does, the crash
+ * under this traffic (SIGSEGV, a few 600-input runs of seed 16 in a hundred): when it does, the crash
  * is recorded, a fresh memcached is started, both caches are emptied and the group of inputs runs again,
  * so the reference's bug neither hides effcached's nor counts as one.
  *
