@@ -22,8 +22,21 @@ export interface StatsGroups {
 
 type Kind = "counter" | "gauge"
 
-/** `stats` lines exported one to one: stat name, metric name, type, help (the exporter's). */
-const GENERAL: ReadonlyArray<readonly [string, string, Kind, string]> = [
+/** A `stats` line exported one to one: stat name, metric name, type, help. */
+export type StatMetric = readonly [stat: string, name: string, type: Kind, help: string]
+
+/** The families of `specs` whose stat is among `stats` (a stat it lacks gives no family). */
+export const statFamilies = (stats: ReadonlyMap<string, string>, specs: ReadonlyArray<StatMetric>): Array<Family> => {
+  const families: Array<Family> = []
+  for (const [stat, name, type, help] of specs) {
+    const value = stats.get(stat)
+    if (value !== undefined) families.push(single(name, type, help, Number(value)))
+  }
+  return families
+}
+
+/** `stats` lines exported one to one (the exporter's names and help). */
+const GENERAL: ReadonlyArray<StatMetric> = [
   ["uptime", "memcached_uptime_seconds", "counter", "Number of seconds since the server started."],
   ["time", "memcached_time_seconds", "gauge", "current UNIX time according to the server."],
   ["bytes_read", "memcached_read_bytes_total", "counter", "Total number of bytes read by this server from network."],
@@ -96,7 +109,7 @@ const GENERAL: ReadonlyArray<readonly [string, string, Kind, string]> = [
 ]
 
 /** `stats items` per-class lines exported, labelled by `slab`. */
-const ITEMS: ReadonlyArray<readonly [string, string, Kind, string]> = [
+const ITEMS: ReadonlyArray<StatMetric> = [
   ["number", "memcached_slab_current_items", "gauge", "Number of items currently stored in this slab class."],
   ["age", "memcached_slab_items_age_seconds", "gauge", "Number of seconds the oldest item has been in the slab class."],
   [
@@ -151,7 +164,7 @@ const ITEMS: ReadonlyArray<readonly [string, string, Kind, string]> = [
 ]
 
 /** `stats slabs` per-class lines exported: the ones that are real numbers in effcached. */
-const SLABS: ReadonlyArray<readonly [string, string, Kind, string]> = [
+const SLABS: ReadonlyArray<StatMetric> = [
   [
     "chunk_size",
     "memcached_slab_chunk_size_bytes",
@@ -209,7 +222,7 @@ const byClass = (lines: StatLines, prefix: string): Map<number, Map<string, numb
 /** A labelled family over every class that has the statistic. */
 const perClass = (
   classes: Map<number, Map<string, number>>,
-  [stat, name, type, help]: readonly [string, string, Kind, string]
+  [stat, name, type, help]: StatMetric
 ): Family => {
   const samples: Array<Sample> = []
   for (const [cls, stats] of classes) {
@@ -295,10 +308,7 @@ export const memcachedFamilies = (groups: StatsGroups): Array<Family> => {
       Number(slabStats.get("total_malloced") ?? 0)
     )
   ]
-  for (const [stat, name, type, help] of GENERAL) {
-    const value = s.get(stat)
-    if (value !== undefined) families.push(single(name, type, help, Number(value)))
-  }
+  families.push(...statFamilies(s, GENERAL))
   if (settings.get("lru_crawler") === "yes") {
     for (const [stat, name, help] of CRAWLER_SETTINGS) {
       const value = settings.get(stat)

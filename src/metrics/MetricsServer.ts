@@ -44,21 +44,24 @@ export const scrape = (
 ): Effect.Effect<Array<Family>> =>
   Effect.map(
     Effect.all([stats([]), stats(["settings"]), stats(["items"]), stats(["slabs"])]),
-    ([general, settings, items, slabs]) => [
-      ...memcachedFamilies({
-        general: entries(general),
-        settings: entries(settings),
-        items: entries(items),
-        slabs: entries(slabs)
-      }),
-      family("effcached_info", "gauge", "effcached's version, as a label.", [{
-        labels: { version: EFFCACHED_VERSION },
-        value: 1
-      }]),
-      ...securityFamilies(entries(general)),
-      ...(store.load === undefined ? [] : partitionFamilies(store.load())),
-      ...runtime.families()
-    ]
+    ([generalReply, settings, items, slabs]) => {
+      const general = entries(generalReply)
+      return [
+        ...memcachedFamilies({
+          general,
+          settings: entries(settings),
+          items: entries(items),
+          slabs: entries(slabs)
+        }),
+        family("effcached_info", "gauge", "effcached's version, as a label.", [{
+          labels: { version: EFFCACHED_VERSION },
+          value: 1
+        }]),
+        ...securityFamilies(general),
+        ...(store.load === undefined ? [] : partitionFamilies(store.load())),
+        ...runtime.families()
+      ]
+    }
   )
 
 /** The HTTP app: `GET /metrics`, and 404 for anything else (the router's default). */

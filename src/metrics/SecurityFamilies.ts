@@ -9,13 +9,10 @@
  *
  * @module
  */
-import { type Family, single } from "./Exposition.js"
-import type { StatLines } from "./MemcachedFamilies.js"
+import type { Family } from "./Exposition.js"
+import { statFamilies, type StatLines, type StatMetric } from "./MemcachedFamilies.js"
 
-type Kind = "counter" | "gauge"
-
-/** stat name, metric name, type, help. */
-const SECURITY: ReadonlyArray<readonly [string, string, Kind, string]> = [
+const SECURITY: ReadonlyArray<StatMetric> = [
   [
     "ssl_handshake_errors",
     "effcached_tls_handshake_errors_total",
@@ -44,12 +41,4 @@ const SECURITY: ReadonlyArray<readonly [string, string, Kind, string]> = [
 ]
 
 /** The TLS and authentication families present in `stats`' lines. */
-export const securityFamilies = (general: StatLines): Array<Family> => {
-  const stats = new Map(general)
-  const families: Array<Family> = []
-  for (const [stat, name, type, help] of SECURITY) {
-    const value = stats.get(stat)
-    if (value !== undefined) families.push(single(name, type, help, Number(value)))
-  }
-  return families
-}
+export const securityFamilies = (general: StatLines): Array<Family> => statFamilies(new Map(general), SECURITY)

@@ -19,7 +19,7 @@ import * as Res from "../domain/Result.js"
 import type { DumpedItem, Hit, PrefixLine, Result } from "../domain/Result.js"
 import { decimal, decodeMetaLine, isMetaStatusLine, MalformedReply } from "./MetaReplyDecoder.js"
 import { errorReply, itemLine, malformed, oneLine, prefixLine, show, statLine } from "./ReplyLines.js"
-import { TextFramer } from "./TextFramer.js"
+import { CR, LF, SPACE, TextFramer } from "./TextFramer.js"
 
 /** Why a reply could not be decoded. */
 export interface Malformed {
@@ -74,9 +74,6 @@ const valueLine = (line: string, withCas: boolean): PendingHit => {
   }
 }
 
-const LF = 0x0a
-const CR = 0x0d
-const SPACE = 0x20
 /** `VALUE `, the start of a hit's line. */
 const VALUE_PREFIX = [0x56, 0x41, 0x4c, 0x55, 0x45, 0x20]
 /** `STORED`. */

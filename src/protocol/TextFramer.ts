@@ -11,9 +11,12 @@ export const MAX_LINE_LENGTH = 2048
 /** ...unless it is a get/gets, whose key lists are unbounded in memcached; we stop them here. */
 export const MAX_GET_LINE_LENGTH = 1 << 20
 
-const LF = 0x0a
-const CR = 0x0d
-const SPACE = 0x20
+/** Line feed, carriage return and space: the bytes that frame and split the text protocol's lines. */
+export const LF = 0x0a
+/** Carriage return. */
+export const CR = 0x0d
+/** Space. */
+export const SPACE = 0x20
 const EMPTY = Buffer.alloc(0)
 
 /** What `nextLine` found. */
