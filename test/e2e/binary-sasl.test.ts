@@ -12,6 +12,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { describeResponses, packet, type PacketFields, statsOf, storeExtras } from "../support/binaryWire.js"
+import { pollUntil } from "../support/poll.js"
 import { memcachedPath, requireTool, startEffcached, startMemcached, useServer } from "../support/servers.js"
 import { exchange } from "../support/wire.js"
 
@@ -148,5 +149,27 @@ describe.runIf(
     })
     expect(pick(statsOf(effReply))).toEqual(pick(statsOf(memReply)))
     expect(Number(statsOf(effReply).get("auth_errors"))).toBeGreaterThan(0)
+  })
+})
+
+describe("binary SASL: the --sasl-pwdb file (effcached alone: memcached's Cyrus build reads a sasldb)", () => {
+  const file = path.join(dir, "reload-pwdb")
+  fs.writeFileSync(file, "old:one\n")
+  const eff = useServer(() => startEffcached(["-S", "--sasl-pwdb", file]))
+  const attempt = async (user: string, password: string) => {
+    const reply = await exchange(eff.port, [auth(`\0${user}\0${password}`), quit()], { timeoutMs: 3000 })
+    return describeResponses(reply).split("\n")[0]!
+  }
+
+  it("is re-read on SIGHUP: new users work, removed ones no longer do", async () => {
+    expect(await attempt("old", "one")).toContain(`value="Authenticated"`)
+    expect(await attempt("new", "two")).toContain(`value="Auth failure."`)
+    fs.writeFileSync(file, "new:two\n")
+    eff.process.kill("SIGHUP")
+    await pollUntil(() => attempt("new", "two"), (r) => r.includes("Authenticated"), {
+      deadlineMs: 5000,
+      what: "the reloaded user"
+    })
+    expect(await attempt("old", "one")).toContain(`value="Auth failure."`)
   })
 })
