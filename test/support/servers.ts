@@ -130,12 +130,15 @@ export const requireTool = (tool: string, present: boolean): boolean => {
   return false
 }
 
-/** Starts a real memcached 1.6 on a free port. */
-export const startMemcached = async (args: ReadonlyArray<string> = []): Promise<RunningServer> => {
+/** Starts a real memcached 1.6 on a free port; `env` replaces the environment (SASL_CONF_PATH for -S). */
+export const startMemcached = async (
+  args: ReadonlyArray<string> = [],
+  env?: NodeJS.ProcessEnv
+): Promise<RunningServer> => {
   if (memcachedPath === undefined) throw new Error("memcached is not installed")
   const binary = memcachedPath
   return onFreePort((port) =>
-    startProcess(binary, ["-u", "nobody", "-l", "127.0.0.1", "-p", String(port), "-U", "0", ...args], port)
+    startProcess(binary, ["-u", "nobody", "-l", "127.0.0.1", "-p", String(port), "-U", "0", ...args], port, env)
   )
 }
 
