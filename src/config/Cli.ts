@@ -9,6 +9,7 @@
  */
 import { isLoopback, parseListen } from "./ListenAddresses.js"
 import { MEMCACHED_TUNING_OPTIONS } from "./MemcachedTuning.js"
+import { protocols, resolveProtocol } from "./Protocol.js"
 import { defaults, type LogFormat, type Settings } from "./ServerConfig.js"
 import { applyTlsOption } from "./TlsSettings.js"
 
@@ -187,6 +188,31 @@ const options: ReadonlyArray<Option> = [
     }
   },
   {
+    short: "B",
+    long: "protocol",
+    env: "EFFCACHED_PROTOCOL",
+    arg: "<auto|ascii|binary>",
+    help: "protocols accepted: auto (the first byte decides), ascii or binary (default: auto)",
+    apply: (v, s) => {
+      const protocol = protocols.find((p) => p === v)
+      if (protocol === undefined) throw new Invalid("expected auto, ascii or binary")
+      s.protocol = protocol
+    }
+  },
+  {
+    short: "S",
+    long: "enable-sasl",
+    help: "binary protocol only, with SASL PLAIN authentication against --sasl-pwdb",
+    apply: (_, s) => (s.sasl = true)
+  },
+  {
+    long: "sasl-pwdb",
+    env: "MEMCACHED_SASL_PWDB",
+    arg: "<file>",
+    help: "the user:password file SASL checks (memcached's pwdb format), re-read on SIGHUP",
+    apply: (v, s) => (s.saslPwdb = v.length === 0 ? null : v)
+  },
+  {
     long: "metrics-port",
     env: "EFFCACHED_METRICS_PORT",
     arg: "<num>",
@@ -341,6 +367,11 @@ export const parse = (argv: ReadonlyArray<string>, env: Readonly<Record<string, 
       given.add(option)
     }
     current = undefined
+    const specified = env["EFFCACHED_PROTOCOL"] !== undefined || argv.some((a) => /^(-B|--protocol)/.test(a))
+    const protocol = resolveProtocol(settings.protocol, specified, settings.sasl, settings.authFile !== null)
+    if (typeof protocol !== "string") throw new Invalid(protocol.error)
+    settings.protocol = protocol
+    if (settings.sasl && settings.saslPwdb === null) throw new Invalid("-S needs --sasl-pwdb or MEMCACHED_SASL_PWDB")
     const listen = parseListen(settings.host, settings.port, settings.tls.enabled)
     if (typeof listen === "string") throw new Invalid(`invalid -l/--listen ${JSON.stringify(settings.host)}: ${listen}`)
     if (settings.authFile !== null && listen.some((l) => !l.tls && !isLoopback(l.host))) {

@@ -6,6 +6,7 @@
  */
 import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
+import type { Protocol } from "./Protocol.js"
 import { tlsDefaults, type TlsSettings } from "./TlsSettings.js"
 
 /** Every setting, resolved (units: bytes, milliseconds). */
@@ -57,6 +58,12 @@ export interface Settings {
   readonly tls: TlsSettings
   /** The `user:password` file of memcached's ASCII authentication (`-Y`); null when it is off. */
   readonly authFile: string | null
+  /** The protocols connections may speak (`-B`; `-S` makes it binary, `-Y` ASCII). */
+  readonly protocol: Protocol
+  /** Whether binary connections must authenticate with SASL PLAIN (`-S`). */
+  readonly sasl: boolean
+  /** The `user:password` file SASL checks against (`--sasl-pwdb`, MEMCACHED_SASL_PWDB); null: none. */
+  readonly saslPwdb: string | null
   /** Port of the Prometheus metrics endpoint on the listen address (`--metrics-port`); null: off. */
   readonly metricsPort: number | null
 }
@@ -85,6 +92,9 @@ export const defaults: Settings = {
   listenBacklog: 1024,
   tls: tlsDefaults,
   authFile: null,
+  protocol: "auto",
+  sasl: false,
+  saslPwdb: null,
   metricsPort: null
 }
 

@@ -259,7 +259,7 @@ const byteSoup = (d: Dice): Buffer => {
   const bias = [0x0d, 0x0a, 0x20, 0x00, 0x80, 0xff, 0x30, 0x39, 0x61, 0x67, 0x6d]
   const bytes = Buffer.alloc(d.between(1, 600))
   for (let i = 0; i < bytes.length; i++) bytes[i] = d.chance(0.3) ? d.pick(bias) : d.below(256)
-  // A first byte 0x80 would be the binary protocol, which effcached does not speak (compared apart).
+  // A first byte 0x80 would start the binary protocol, compared by its own suite rather than here.
   if (bytes[0] === 0x80 && d.chance(0.9)) bytes[0] = 0x67
   return bytes
 }

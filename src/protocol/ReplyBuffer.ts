@@ -65,6 +65,25 @@ export class ReplyBuffer {
     this.total += b.length
   }
 
+  /**
+   * Reserves `n` bytes for the caller to fill in place (the binary protocol's headers): they are
+   * {@link claimed}'s bytes from {@link claimedAt}.
+   */
+  claim(n: number): void {
+    this.reserve(n)
+    this.claimedAt = this.offset
+    this.offset += n
+    this.total += n
+  }
+
+  /** Where the last {@link claim}'s bytes start in {@link claimed}. */
+  claimedAt = 0
+
+  /** The buffer holding the last {@link claim}'s bytes (valid until the next write). */
+  get claimed(): Buffer {
+    return this.current
+  }
+
   /** Takes everything written so far, as buffers to write in order. */
   take(): Array<Buffer> {
     this.seal()

@@ -21,6 +21,7 @@ import { WatchTrace } from "../operator/WatchTrace.js"
 import { ReplyBuffer } from "../protocol/ReplyBuffer.js"
 import { encodeReply, encodeValues } from "../protocol/ReplyEncoder.js"
 import { type Batch, Store } from "../store/Store.js"
+import { serveBinary } from "./BinaryConnection.js"
 import type { LiveConnection } from "./ConnectionRegistry.js"
 import { PrefixStats } from "./PrefixStats.js"
 import { isServerRequest, ServerCommands } from "./ServerCommands.js"
@@ -46,7 +47,7 @@ const enum Stop {
 }
 
 /** What every connection uses: resolved once, when the server starts, not per connection. */
-interface Services {
+export interface Services {
   readonly store: Store["Type"]
   readonly settings: ServerConfig["Type"]
   readonly counters: ServerStats["Type"]
@@ -243,8 +244,10 @@ const serveConnection = (connection: LiveConnection, services: Services) => {
       counters.bytesRead += chunk.length
       if (first) {
         first = false
-        if (chunk[0] === BINARY_MAGIC) {
-          yield* Effect.logWarning("binary protocol is not supported; closing the connection")
+        // As memcached: `-B binary` (or -S) takes every connection as binary, `auto` looks at its first byte.
+        if (settings.protocol === "binary" || (settings.protocol === "auto" && chunk[0] === BINARY_MAGIC)) {
+          counters.bytesRead -= chunk.length
+          yield* serveBinary(connection, services, chunk)
           break
         }
       }

@@ -48,7 +48,11 @@ export class LiveConnection {
     now: number
   ) {
     this.lastCommandAt = now
+    this.phaseOf = reader
   }
+
+  /** What reads the connection's requests (the text reader, or the binary one once detected). */
+  phaseOf: { readonly phase: "line" | "data" | "swallow" }
 
   /**
    * The client's address, as memcached prints it. Asked of the system when first wanted (`stats
@@ -68,7 +72,7 @@ export class LiveConnection {
   get state(): ConnState {
     if (this.channel.waitingForDrain) return "conn_mwrite"
     if (!this.channel.waitingForInput) return "conn_parse_cmd"
-    switch (this.reader.phase) {
+    switch (this.phaseOf.phase) {
       case "data":
         return "conn_nread"
       case "swallow":

@@ -1,5 +1,6 @@
 /**
- * SIGHUP: re-reads the `-Y` authentication file (as memcached does on SIGHUP) and the TLS
+ * SIGHUP: re-reads the `-Y` authentication file (as memcached does on SIGHUP), the `-S` SASL
+ * password file (memcached's pwdb build opens it at every attempt; effcached keeps digests) and the TLS
  * certificates (as `refresh_certs` does; memcached reloads those only on the command). Connections
  * stay open; a file that cannot be used is logged and the one in use stays.
  *
@@ -30,7 +31,10 @@ export class Reload extends Context.Tag("effcached/Reload")<Reload, {
         )
       const run = Effect.zipRight(
         tls.settings.enabled ? outcome("TLS certificates", tls.refresh) : Effect.void,
-        auth.enabled ? outcome(`authentication file ${auth.path}`, auth.reload) : Effect.void
+        Effect.zipRight(
+          auth.enabled ? outcome(`authentication file ${auth.path}`, auth.reload) : Effect.void,
+          auth.sasl.enabled ? outcome(`SASL password file ${auth.sasl.path}`, auth.sasl.reload) : Effect.void
+        )
       )
       const runFork = Runtime.runFork(yield* Effect.runtime<never>())
       const onHangup = () => void runFork(run)

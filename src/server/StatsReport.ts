@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { protocolName } from "../config/Protocol.js"
 import type { Settings } from "../config/ServerConfig.js"
 import type { TlsSettings } from "../config/TlsSettings.js"
 import { PROTOCOL_VERSION } from "../config/Version.js"
@@ -143,8 +144,8 @@ export const settingsStats = (
     ["reqs_per_event", settings.reqsPerEvent],
     ["cas_enabled", "yes"],
     ["tcp_backlog", settings.listenBacklog],
-    ["binding_protocol", "ascii"],
-    ["auth_enabled_sasl", "no"],
+    ["binding_protocol", protocolName(settings.protocol)],
+    ["auth_enabled_sasl", yesNo(settings.sasl)],
     ["auth_enabled_ascii", settings.authFile ?? "no"],
     ["item_size_max", settings.maxItemSize],
     ["maxconns_fast", "yes"],

@@ -70,31 +70,6 @@ describe.runIf(requireTool("memcached", memcachedPath !== undefined))(
   }
 )
 
-// memcached answers binary protocol when the first byte is 0x80; effcached has no binary protocol and
-// closes the connection instead (a documented difference), so this is checked on effcached alone.
-describe("effcached: binary protocol first byte", () => {
-  const eff = useServer(() => startEffcached())
-
-  it("closes the connection without replying to a binary VERSION request", async () => {
-    const header = Buffer.alloc(24)
-    header[0] = 0x80
-    header[1] = 0x0b
-    header.writeUInt32BE(0xdeadbeef, 12)
-    const reply = await exchange(eff.port, [header, "version\r\n"], { timeoutMs: 3000 })
-    expect(reply.toString("latin1")).toBe("")
-  })
-
-  it("closes the connection on a lone 0x80 byte", async () => {
-    const reply = await exchange(eff.port, Buffer.from([0x80]), { timeoutMs: 3000 })
-    expect(reply.toString("latin1")).toBe("")
-  })
-
-  it("keeps serving other connections", async () => {
-    const reply = await exchange(eff.port, "version\r\nquit\r\n", { timeoutMs: 3000 })
-    expect(reply.toString("latin1")).toBe("VERSION 1.6.18\r\n")
-  })
-})
-
 // Two places where effcached deliberately differs (docs/compatibility.md): when memcached rejects a get
 // for a too-long key, or closes on an over-long line, it also discards replies it owed to earlier
 // commands from the same read (e.g. a STORED whose data was stored). effcached sends every reply it owes.

@@ -48,9 +48,10 @@ describe("Allowlist.explain", () => {
     expect(hasHangUpLine(Buffer.from(`set k 0 0 1\r\n${"x".repeat(2040)}\r\n`))).toBe(false)
   })
 
-  it("accepts effcached closing without a reply on the binary protocol's first byte only", () => {
+  it("sets aside inputs whose first byte starts the binary protocol, and only those", () => {
     const binary = "\x80\x0b\x00\x00"
     expect(accepted(binary, "", "\x81\x0b")).toEqual(["binary-protocol"])
+    expect(accepted(binary, "\x81\x0a", "\x81\x0b")).toEqual(["binary-protocol"])
     expect(accepted("version\r\n", "", "VERSION 1.6.18\r\n")).toBeUndefined()
   })
 
