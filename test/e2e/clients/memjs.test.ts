@@ -3,12 +3,14 @@
  * daemon and, the same script, against memcached 1.6.18: every call it has (set, get, add, replace,
  * delete, increment, decrement, append, prepend, touch, flush, stats), values of every byte, a
  * too-large value, many gets pipelined on its one connection, and SASL PLAIN with the right password,
- * a wrong one and none. memjs 1.3.2 (the newest published) has no getMulti: its pipelined gets stand
+ * a wrong one and none; on effcached, a password rotated in the pwdb file and SIGHUP. memjs 1.3.2 (the newest published) has no getMulti: its pipelined gets stand
  * for it (one connection, requests told apart by their opaque).
  */
 import { Client } from "memjs"
+import * as fs from "node:fs"
 import { afterAll, describe, expect, it } from "vitest"
-import { type BinaryTarget, binaryTargets } from "../../support/binaryServers.js"
+import { type BinaryTarget, binaryTargets, effcachedTarget } from "../../support/binaryServers.js"
+import { pollUntil } from "../../support/poll.js"
 import { hasSaslpasswd2, makeSaslUsers } from "../../support/sasl.js"
 import { requireTool, useServer } from "../../support/servers.js"
 
@@ -199,6 +201,29 @@ const suite = (target: BinaryTarget) => {
         expect([values["auth_cmds"], values["auth_errors"]]).toEqual(["5", "2"])
       } finally {
         client.close()
+      }
+    })
+
+    // effcached's pwdb file is re-read on SIGHUP (memcached's Cyrus sasldb is read at every attempt).
+    it.runIf(target === effcachedTarget)("takes a rotated password after SIGHUP, and refuses the old one", async () => {
+      fs.writeFileSync(users.pwdb, "alice:looking-glass\nbob:builder\n")
+      server.process.kill("SIGHUP")
+      const attempt = async () => {
+        const { client } = connect(server.port, { username: "alice", password: "looking-glass" })
+        try {
+          return (await client.get("memjs:sasl")).value?.toString() ?? "miss"
+        } catch (error) {
+          return error instanceof Error ? error.message : String(error)
+        } finally {
+          client.close()
+        }
+      }
+      await pollUntil(attempt, (got) => got === "secret value", { deadlineMs: 10_000, what: "the new password" })
+      const old = connect(server.port, { username: "alice", password: "wonderland" }).client
+      try {
+        expect(await failure(old.get("memjs:sasl"))).toBe("Memcached server authentication failed!")
+      } finally {
+        old.close()
       }
     })
   })
