@@ -86,6 +86,10 @@ export class SaslSession {
   }
 }
 
+/** The key a get-family request asked for (a getk's miss echoes it). */
+const keyOf = (request: Request | undefined): string =>
+  request === undefined ? "" : "keys" in request ? request.keys[0]! : "key" in request ? request.key : ""
+
 /**
  * Serves a binary connection from its first read (`first`) until it quits, errs in a way memcached
  * closes on, or disconnects.
@@ -169,7 +173,9 @@ export const serveBinary = (connection: LiveConnection, services: Services, firs
         const control = controls[encoded]
         const opcode = opcodes[encoded]!
         const opaque = opaques[encoded]!
-        if (control === undefined) encodeResult(out, opcode, opaque, results[encoded]!)
+        // A too-large set drops the old value quietly; its error follows once the value is discarded.
+        if (requests[encoded]?._tag === "TooLarge") continue
+        if (control === undefined) encodeResult(out, opcode, opaque, results[encoded]!, keyOf(requests[encoded]))
         else if (control._tag === "BinaryError") encodeError(out, opcode, opaque, control.status)
         else encodeSasl(out, opcode, opaque, control)
       }
@@ -196,7 +202,7 @@ export const serveBinary = (connection: LiveConnection, services: Services, firs
         stop = ingest()
         if (storeRequests > 0) {
           yield* store.execute(batch)
-          if (prefixes.enabled) prefixes.record(batch)
+          if (prefixes.enabled) prefixes.recordBinary(batch)
         }
         while (!encodeBatch()) {
           if (channel.gone) break

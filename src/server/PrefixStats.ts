@@ -72,6 +72,28 @@ export class PrefixTable {
     }
   }
 
+  /**
+   * Counts a binary connection's batch as memcached's proto_bin.c records it: what {@link record}
+   * counts, and also its meta gets (gets and touches of keys with spaces) and meta deletes.
+   */
+  recordBinary(batch: Batch): void {
+    this.record(batch)
+    const { requests, results } = batch
+    for (let i = 0; i < requests.length; i++) {
+      const request = requests[i]
+      if (request?._tag !== "MetaGet" && request?._tag !== "MetaDelete") continue
+      const counts = this.find(request.key)
+      if (counts === undefined) continue
+      if (request._tag === "MetaDelete") {
+        counts.deletes++
+      } else {
+        counts.gets++
+        const result = results[i]
+        if (result?._tag === "MetaReply" && result.status !== "EN") counts.hits++
+      }
+    }
+  }
+
   /** A copy of every prefix's counts, in memcached's dump order. */
   dump(): Array<PrefixLine> {
     const lines: Array<PrefixLine> = []

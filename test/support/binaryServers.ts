@@ -24,7 +24,7 @@ export const memcachedTarget: BinaryTarget = {
   start: (users) =>
     users === undefined
       ? startMemcached()
-      : startMemcached(["-S"], { ...process.env, SASL_CONF_PATH: users.saslConfPath })
+      : startMemcached(["-S"], { SASL_CONF_PATH: users.saslConfPath })
 }
 
 /** effcached always; memcached when it is installed (the client suites' own check). */

@@ -130,7 +130,7 @@ export const requireTool = (tool: string, present: boolean): boolean => {
   return false
 }
 
-/** Starts a real memcached 1.6 on a free port; `env` replaces the environment (SASL_CONF_PATH for -S). */
+/** Starts a real memcached 1.6 on a free port; `env` is added to the environment it inherits. */
 export const startMemcached = async (
   args: ReadonlyArray<string> = [],
   env?: NodeJS.ProcessEnv
@@ -138,7 +138,12 @@ export const startMemcached = async (
   if (memcachedPath === undefined) throw new Error("memcached is not installed")
   const binary = memcachedPath
   return onFreePort((port) =>
-    startProcess(binary, ["-u", "nobody", "-l", "127.0.0.1", "-p", String(port), "-U", "0", ...args], port, env)
+    startProcess(
+      binary,
+      ["-u", "nobody", "-l", "127.0.0.1", "-p", String(port), "-U", "0", ...args],
+      port,
+      env === undefined ? undefined : { ...process.env, ...env }
+    )
   )
 }
 

@@ -10,7 +10,7 @@
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import type { MetaArithmetic, MetaDelete, MetaFlag, MetaGet, MetaSet } from "../../domain/MetaRequest.js"
-import { BinaryKey, Exptime, Flags, U64 } from "../../domain/Primitives.js"
+import { BinaryKey, Exptime, Flags, isKey, U64 } from "../../domain/Primitives.js"
 import type { Request } from "../../domain/Request.js"
 import { NO_CREATE, Op } from "./Opcodes.js"
 
@@ -63,10 +63,20 @@ export const binaryKey = (key: string): string | undefined => {
   return Either.isRight(decoded) ? decoded.right.key : undefined
 }
 
-/** get/getk (quiet or not) as an mg with v, f and c; touch/gat/gatk with T (touch without v). */
+/**
+ * get/getk (quiet or not) as a one-key gets; touch/gat/gatk as a one-key gat (a touch drops the value
+ * when encoding), which count hits and misses as memcached's binary protocol does (a touch or gat as a
+ * touch only). A key the text protocol cannot carry (a space, newline or NUL) goes as an mg with v, f, c
+ * (and T), which counts the same but for a touch's miss (a get miss).
+ */
 export const retrievalRequest = (opcode: number, key: string, exptime: number | undefined): Request | undefined => {
   const decoded = decodeTouch({ key, exptime: exptime ?? 0 })
   if (Either.isLeft(decoded)) return undefined
+  if (isKey(key)) {
+    return exptime === undefined
+      ? { _tag: "Gets", keys: [key] }
+      : { _tag: "Gat", exptime: decoded.right.exptime, keys: [key] }
+  }
   const flags = exptime === undefined ? getFlags : opcode === Op.Touch ? touchFlags : gatFlags
   const request: MetaGet = {
     _tag: "MetaGet",

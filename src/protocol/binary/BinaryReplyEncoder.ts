@@ -7,8 +7,7 @@
  *
  * @module
  */
-import type { MetaReply } from "../../domain/MetaResult.js"
-import type { Result } from "../../domain/Result.js"
+import type { Hit, Result } from "../../domain/Result.js"
 import * as Res from "../../domain/Result.js"
 import type { ReplyBuffer } from "../ReplyBuffer.js"
 import type { BinaryError, SaslReply } from "./BinaryPacket.js"
@@ -62,11 +61,20 @@ const success = (out: ReplyBuffer, opcode: number, opaque: number, cas: number):
 const flagsExtras = Buffer.alloc(4)
 const counterBody = Buffer.alloc(8)
 
-/** A get-family result: a hit (flags, key for getk/gatk, value but for touch) or a miss. */
-const encodeRetrieval = (out: ReplyBuffer, opcode: number, opaque: number, loud: number, reply: MetaReply) => {
+/**
+ * A get-family result: a hit (flags, key for getk/gatk, value but for touch) or a miss (`hit`
+ * undefined); `key` is the requested one.
+ */
+const encodeRetrieval = (
+  out: ReplyBuffer,
+  opcode: number,
+  opaque: number,
+  loud: number,
+  key: string,
+  hit: Hit | undefined
+) => {
   const withKey = loud === Op.GetK || loud === Op.GatK
-  const key = reply.request.key
-  if (reply.status === "EN") {
+  if (hit === undefined) {
     if (isQuietOp(opcode)) return
     if (withKey) {
       writeHeader(out, opcode, opaque, Status.KeyNotFound, key.length, 0, key.length, 0)
@@ -76,10 +84,10 @@ const encodeRetrieval = (out: ReplyBuffer, opcode: number, opaque: number, loud:
     }
     return
   }
-  const value = loud === Op.Touch ? undefined : reply.value
+  const value = loud === Op.Touch ? undefined : hit.value
   const keyLength = withKey ? key.length : 0
-  writeHeader(out, opcode, opaque, Status.Success, keyLength, 4, 4 + keyLength + (value?.length ?? 0), reply.cas)
-  flagsExtras.writeUInt32BE(reply.clientFlags, 0)
+  writeHeader(out, opcode, opaque, Status.Success, keyLength, 4, 4 + keyLength + (value?.length ?? 0), hit.cas)
+  flagsExtras.writeUInt32BE(hit.flags, 0)
   out.bytes(flagsExtras)
   if (withKey) out.latin1(key)
   if (value !== undefined) out.bytes(value)
@@ -100,9 +108,16 @@ const errorStatus = (result: Result): number => {
 
 /**
  * Encodes the result of a packet with this (as sent) `opcode` and `opaque`: a store request's result,
- * a server reply (version, noop, flush, quit), or an error.
+ * a server reply (version, noop, flush, quit), or an error. `requestedKey`: the key of a get-family
+ * request (a getk's miss echoes it).
  */
-export const encodeResult = (out: ReplyBuffer, opcode: number, opaque: number, result: Result | BinaryError): void => {
+export const encodeResult = (
+  out: ReplyBuffer,
+  opcode: number,
+  opaque: number,
+  result: Result | BinaryError,
+  requestedKey: string
+): void => {
   if (result._tag === "BinaryError") return encodeError(out, opcode, opaque, result.status)
   if (result._tag === "Silent") return
   const loud = loudOf[opcode] ?? opcode
@@ -113,8 +128,12 @@ export const encodeResult = (out: ReplyBuffer, opcode: number, opaque: number, r
         case Op.GetK:
         case Op.Gat:
         case Op.GatK:
-        case Op.Touch:
-          return encodeRetrieval(out, opcode, opaque, loud, result)
+        case Op.Touch: {
+          const hit = result.status === "EN"
+            ? undefined
+            : { key: result.request.key, flags: result.clientFlags, value: result.value, cas: result.cas }
+          return encodeRetrieval(out, opcode, opaque, loud, result.request.key, hit)
+        }
         case Op.Increment:
         case Op.Decrement: {
           if (result.status === "VA" || result.status === "HD") {
@@ -131,6 +150,10 @@ export const encodeResult = (out: ReplyBuffer, opcode: number, opaque: number, r
       }
       const status = result.status === "EX" ? Status.KeyExists : Status.KeyNotFound
       return encodeError(out, opcode, opaque, status)
+    }
+    case "Values": {
+      const hit = result.hits[0]
+      return encodeRetrieval(out, opcode, opaque, loud, hit?.key ?? requestedKey, hit)
     }
     case "Ok":
       return success(out, opcode, opaque, 0)
