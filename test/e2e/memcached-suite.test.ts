@@ -2,15 +2,12 @@
  * memcached 1.6.18's own test scripts (from Debian's source package, see test/support/memcachedSuite.ts)
  * run over TLS against effcached started with `-Z` and memcached's t/server_crt.pem and
  * t/server_key.pem: each script gets a fresh daemon (`T_MEMD_USE_DAEMON`) and connects with
- * `SSL_TEST=1`. t/ascii-auth.t runs against effcached with `-Y` and memcached's t/authfile, over TLS too.
- * t/binary.t and t/binary-get.t run over TLS like the rest; t/binary-sasl.t runs without TLS (its client
- * calls send(), which IO::Socket::SSL does not implement) against effcached with `-S -B binary` and a
- * pwdb file holding the user the script authenticates as (its realm included, as PLAIN sends it).
+ * `SSL_TEST=1`. t/ascii-auth.t runs against effcached with `-Y` and memcached's t/authfile, over TLS too;
+ * so do the binary protocol's t/binary.t and t/binary-get.t.
  *
  * Every test point must pass, except those listed with the reason; a listed one must fail (so the
  * list stays true). docs/compatibility.md explains each.
  */
-import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -25,17 +22,6 @@ interface Script {
   readonly name: string
   readonly args?: (t: string) => ReadonlyArray<string>
   readonly allowed?: Readonly<Record<number, string>>
-  /** Plain TCP instead of TLS. */
-  readonly plain?: true
-  /** Variables added to the script's environment. */
-  readonly env?: Readonly<Record<string, string>>
-}
-
-/** A pwdb file in `t` with the user t/binary-sasl.t authenticates as (PLAIN "testuser@memcached.realm"). */
-const binarySaslPwdb = (t: string): string => {
-  const file = path.join(t, "sasl", "effcached-pwdb")
-  fs.writeFileSync(file, "testuser@memcached.realm:testpass\n")
-  return file
 }
 
 /**
@@ -77,19 +63,7 @@ const SCRIPTS: ReadonlyArray<Script> = [
   { name: "issue_192" },
   { name: "ascii-auth", args: (t) => ["-Y", path.join(t, "authfile")] },
   { name: "binary" },
-  { name: "binary-get" },
-  {
-    name: "binary-sasl",
-    plain: true,
-    args: (t) => ["-S", "-B", "binary", "--sasl-pwdb", binarySaslPwdb(t)],
-    // The script makes its Cyrus sasldb (for memcached) with saslpasswd2 and runs only when asked to.
-    env: { RUN_SASL_TESTS: "1" },
-    allowed: {
-      1: "the script expects memcached -S -B auto to refuse to start; a running daemon keeps its flags",
-      2: "as 1, for -S -B ascii",
-      3: "as 1, for -S -B binary -B ascii"
-    }
-  }
+  { name: "binary-get" }
 ]
 
 /**
@@ -111,20 +85,17 @@ const slot = async (): Promise<() => void> => {
 /** Runs one script against a fresh daemon and checks its test points. */
 const runScript = async (script: Script, dir: string) => {
   const t = path.join(dir, "t")
-  const tls = script.plain
-    ? []
-    : ["-Z", "-o", `ssl_chain_cert=${path.join(t, "server_crt.pem")},ssl_key=${path.join(t, "server_key.pem")}`]
-  const server = await startEffcached([...tls, ...(script.args?.(t) ?? [])])
+  const server = await startEffcached([
+    "-Z",
+    "-o",
+    `ssl_chain_cert=${path.join(t, "server_crt.pem")},ssl_key=${path.join(t, "server_key.pem")}`,
+    ...(script.args?.(t) ?? [])
+  ])
   try {
     const run = await runProgram("perl", [path.join(t, `${script.name}.t`)], {
       timeoutMs: 240_000,
       cwd: dir,
-      env: {
-        ...process.env,
-        T_MEMD_USE_DAEMON: `127.0.0.1:${server.port}`,
-        ...(script.plain ? {} : { SSL_TEST: "1" }),
-        ...script.env
-      }
+      env: { ...process.env, T_MEMD_USE_DAEMON: `127.0.0.1:${server.port}`, SSL_TEST: "1" }
     })
     const { planned, points } = parseTap(run.stdout)
     const report = `${run.stdout.slice(-4000)}\n--- stderr ---\n${run.stderr.slice(-4000)}`
