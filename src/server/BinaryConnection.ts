@@ -16,6 +16,7 @@ import { PROTOCOL_VERSION } from "../config/Version.js"
 import type { Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
+import { WatchTrace } from "../operator/WatchTrace.js"
 import type { BinaryError, SaslAuth, SaslReply } from "../protocol/binary/BinaryPacket.js"
 import { BinaryReader } from "../protocol/binary/BinaryReader.js"
 import { encodeError, encodeResult, encodeSasl, encodeStats } from "../protocol/binary/BinaryReplyEncoder.js"
@@ -96,7 +97,7 @@ const keyOf = (request: Request | undefined): string =>
  */
 export const serveBinary = (connection: LiveConnection, services: Services, first: Buffer) =>
   Effect.gen(function*() {
-    const { authenticator, clock, commands, counters, prefixes, settings, store } = services
+    const { authenticator, clock, commands, counters, prefixes, settings, store, watchers } = services
     const { channel } = connection
     const reader = new BinaryReader({ maxItemSize: settings.maxItemSize, sasl: authenticator.sasl.enabled })
     connection.phaseOf = reader
@@ -112,6 +113,9 @@ export const serveBinary = (connection: LiveConnection, services: Services, firs
     let statsArgs: ReadonlyArray<string> = []
     let statsOpaque = 0
     const batchLimit = settings.reqsPerEvent
+    // Whether a packet arrived since the idle clock was last reset; the clock is read once per batch.
+    let sawCommand = false
+    let tracer: WatchTrace | undefined
 
     const push = (request: Request | undefined, result: Result | undefined, control?: BinaryError | SaslReply) => {
       requests.push(request)
@@ -126,7 +130,7 @@ export const serveBinary = (connection: LiveConnection, services: Services, firs
         if (requests.length >= batchLimit) return Stop.BatchFull
         const next = reader.next()
         if (next === undefined) return Stop.InputDrained
-        connection.lastCommandAt = clock.unsafeCurrentTimeMillis()
+        sawCommand = true
         switch (next._tag) {
           case "BinaryError":
             push(undefined, Res.results.silent, next)
@@ -200,9 +204,16 @@ export const serveBinary = (connection: LiveConnection, services: Services, firs
       let stop: Stop
       do {
         stop = ingest()
+        if (sawCommand) {
+          sawCommand = false
+          connection.lastCommandAt = clock.unsafeCurrentTimeMillis()
+        }
         if (storeRequests > 0) {
+          // While someone watches the store's events, the batch carries a trace (one test per batch).
+          batch.trace = watchers.items ? (tracer ??= new WatchTrace(watchers, connection.id)) : undefined
           yield* store.execute(batch)
           if (prefixes.enabled) prefixes.recordBinary(batch)
+          if (batch.trace !== undefined) tracer!.flush()
         }
         while (!encodeBatch()) {
           if (channel.gone) break

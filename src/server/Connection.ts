@@ -3,7 +3,8 @@
  * into as many requests as it holds, those become one batch for the store (one mailbox offer per
  * partition involved, one resume when all are done), and the replies go out in one write. What the
  * server answers itself (version, stats, quit, ...) comes from {@link ServerCommands}, in order with
- * the rest.
+ * the rest. A connection whose first byte is 0x80 (or any, under `-B binary`) is served by the binary
+ * protocol's loop instead (BinaryConnection.ts); the text path pays one test per connection for it.
  *
  * @module
  */

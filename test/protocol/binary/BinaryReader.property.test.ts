@@ -8,6 +8,7 @@ import { FastCheck as fc, Schema } from "effect"
 import * as Req from "../../../src/domain/Request.js"
 import { WireExptime } from "../../../src/protocol/binary/BinaryCommand.js"
 import { type BinaryItem, BinaryReader } from "../../../src/protocol/binary/BinaryReader.js"
+import { splitAt } from "../../support/arbitraries.js"
 import { arithmeticExtras, packet, storeExtras, u32 } from "../../support/binaryWire.js"
 
 const maxItemSize = 1 << 20
@@ -76,19 +77,6 @@ const validPacket: fc.Arbitrary<Buffer> = fc.oneof(
     opaque
   }).map(packet)
 )
-
-/** Splits a buffer at the given cut points. */
-const splitAt = (bytes: Buffer, cuts: ReadonlyArray<number>): Array<Buffer> => {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
-  const parts: Array<Buffer> = []
-  let from = 0
-  for (const p of points) {
-    parts.push(bytes.subarray(from, p))
-    from = p
-  }
-  parts.push(bytes.subarray(from))
-  return parts
-}
 
 /** The packet a decoded request came from, encoded back (as a client would send it). */
 const reencode = ({ item, opaque, opcode }: Decoded): Buffer => {
