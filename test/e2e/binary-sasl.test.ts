@@ -100,6 +100,10 @@ const cases: ReadonlyArray<SaslCase> = [
     script: () => [auth("\0alice\0secret", "P".repeat(33)), pk({ opcode: op.version }), quit()]
   },
   {
+    name: "SASL data too large for an item: Out of memory, the data discarded, the connection kept",
+    script: () => [auth(`\0alice\0${"x".repeat(1024 * 1024 + 10)}`), pk({ opcode: op.version }), quit()]
+  },
+  {
     name: "a failed second attempt leaves the connection unauthenticated",
     script: () => [auth("\0alice\0secret"), auth("\0alice\0nope"), pk({ opcode: op.noop }), quit()]
   },

@@ -52,6 +52,7 @@ const unknown = binaryError(Status.UnknownCommand, false)
 const invalid = binaryError(Status.Invalid, false)
 const tooBig = binaryError(Status.TooBig, false)
 const notFound = binaryError(Status.KeyNotFound, false)
+const outOfMemory = binaryError(Status.OutOfMemory, false)
 const metaNoop: Request = { _tag: "MetaNoop" }
 const version: Request = { _tag: "Version" }
 const quit: Request = { _tag: "Quit" }
@@ -235,6 +236,10 @@ export class BinaryReader {
     length: number
   ): BinaryItem | undefined {
     const isStore = opcode !== Op.SaslAuth && opcode !== Op.SaslStep
+    if (!isStore && itemSize(key.length, 0, length) > this.options.maxItemSize) {
+      // memcached reads SASL data into an item: data too large for one is refused, and discarded.
+      return this.swallow(length, outOfMemory)
+    }
     if (isStore && itemSize(key.length, flags, length) > this.options.maxItemSize) {
       // memcached refuses it before reading the value, which it discards; a failed set also drops the
       // key's old value so that a stale one does not outlive it.
