@@ -205,7 +205,8 @@ const suite = (target: BinaryTarget) => {
     })
 
     // effcached's pwdb file is re-read on SIGHUP (memcached's Cyrus sasldb is read at every attempt).
-    it.runIf(target === effcachedTarget)("takes a rotated password after SIGHUP, and refuses the old one", async () => {
+    if (target !== effcachedTarget) return
+    it("takes a rotated password after SIGHUP, and refuses the old one", async () => {
       fs.writeFileSync(users.pwdb, "alice:looking-glass\nbob:builder\n")
       server.process.kill("SIGHUP")
       const attempt = async () => {
