@@ -14,13 +14,14 @@ import type { Progress } from "./Progress.js"
 import { medianOf, type StepResult } from "./Results.js"
 import type { Step } from "./Scenarios.js"
 import * as Servers from "./Servers.js"
-import type { LoadGenerator as Loadgen, RunResult, RunSettings } from "./Workload.js"
+import type { LoadGenerator as Loadgen, Protocol, RunResult, RunSettings } from "./Workload.js"
 
 /** What a benchmark runs with. */
 export interface Plan {
   readonly options: Options
   readonly steps: ReadonlyArray<Step>
-  readonly servers: ReadonlyArray<Extract<Servers.ServerSpec, { _tag: "Available" }>>
+  /** Each server once per protocol it is measured with (text when none is said). */
+  readonly servers: ReadonlyArray<Extract<Servers.ServerSpec, { _tag: "Available" }> & { readonly protocol?: Protocol }>
   readonly loadgen: Loadgen
 }
 
@@ -100,7 +101,7 @@ const runStep = (plan: Plan, step: Step, progress: Progress) =>
             ? `fill ${thousands(step.workload.keys)} items`
             : `run ${round + 1}/${rounds}`
           progress.begin(
-            `${step.label} · ${spec.name} · ${what}`,
+            `${step.label} · ${spec.name}${spec.protocol === "binary" ? " binary" : ""} · ${what}`,
             step.kind === "memory" ? FILL_S : options.durationS + PREFILL_S
           )
           if (Either.isLeft(server) || failures[i] !== undefined) {
@@ -114,7 +115,8 @@ const runStep = (plan: Plan, step: Step, progress: Progress) =>
             prefill: true,
             verify: options.verify,
             seed: options.seed + round,
-            tls: options.tls
+            tls: options.tls,
+            protocol: spec.protocol ?? "text"
           }
           if (step.kind === "memory") {
             const filled = yield* Effect.either(fill(server.right, step, settings))
@@ -136,6 +138,7 @@ const runStep = (plan: Plan, step: Step, progress: Progress) =>
       return plan.servers.map((spec, i) => {
         const server = started[i]!
         return row(step, spec.name, {
+          ...(spec.protocol === "binary" ? { protocol: spec.protocol } : {}),
           runs: runs[i]!,
           median: medianOf(runs[i]!),
           rssBytes: step.kind === "memory"

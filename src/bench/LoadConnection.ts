@@ -10,11 +10,12 @@
  */
 import type * as net from "node:net"
 import { performance } from "node:perf_hooks"
+import { BinaryReplyParser, getPacket, setPacket } from "./BinaryLoad.js"
 import { Histogram } from "./Histogram.js"
 import { Random } from "./Random.js"
 import { isFailure, type LineReply, ReplyParser, ReplyProtocolError, type ReplySink } from "./ReplyParser.js"
 import { checkValue, KEY_PREFIX, NO_VERSION, writeValue } from "./ValuePattern.js"
-import type { Workload } from "./Workload.js"
+import type { Protocol, Workload } from "./Workload.js"
 
 /** Sets in flight per connection while prefilling. */
 const PREFILL_WINDOW = 64
@@ -50,7 +51,7 @@ export class RunState {
   inflight = 0
   lastReplyAt = 0
 
-  constructor(readonly workload: Workload, readonly verify: boolean) {
+  constructor(readonly workload: Workload, readonly verify: boolean, readonly protocol: Protocol = "text") {
     this.versions = new Uint32Array(workload.keys).fill(NO_VERSION)
   }
 
@@ -62,7 +63,7 @@ export class RunState {
 
 /** One client connection: its socket, parser, and ring of requests in flight. */
 export class Connection implements ReplySink {
-  private readonly parser = new ReplyParser(this)
+  private readonly parser: { feed(chunk: Buffer): void }
   private readonly random: Random
   private readonly capacity: number
   private readonly kinds: Uint8Array
@@ -90,6 +91,7 @@ export class Connection implements ReplySink {
     private readonly onDead: (connection: Connection) => void
   ) {
     const { conns, depth, keys, multiGet } = state.workload
+    this.parser = state.protocol === "binary" ? new BinaryReplyParser(this) : new ReplyParser(this)
     this.random = new Random(seed + index)
     this.capacity = Math.max(depth, PREFILL_WINDOW)
     this.kinds = new Uint8Array(this.capacity)
@@ -170,12 +172,17 @@ export class Connection implements ReplySink {
     this.keys[base] = key
     this.expected[base] = version
     const size = this.state.workload.valueSize
+    if (this.state.protocol === "binary") return this.send(setPacket(key, version, size))
     const header = `set ${KEY_PREFIX}${key} 0 0 ${size}\r\n`
     const request = Buffer.allocUnsafe(header.length + size + 2)
     request.write(header, 0, "latin1")
     writeValue(request, header.length, size, key, version)
     request[request.length - 2] = 13
     request[request.length - 1] = 10
+    this.send(request)
+  }
+
+  private send(request: Buffer): void {
     this.out.push(request)
     this.outLength += request.length
   }
@@ -184,17 +191,16 @@ export class Connection implements ReplySink {
     const slot = this.push(GET, now)
     const n = this.state.workload.multiGet
     const base = slot * n
+    const text = this.state.protocol === "text"
     let line = "get"
     for (let i = 0; i < n; i++) {
       const key = this.pickKey()
       this.keys[base + i] = key
       // Replies come in order, so the server must hold exactly what this connection sent last.
       this.expected[base + i] = this.state.verify ? this.state.versions[key]! : NO_VERSION
-      line += ` ${KEY_PREFIX}${key}`
+      if (text) line += ` ${KEY_PREFIX}${key}`
     }
-    const request = Buffer.from(line + "\r\n", "latin1")
-    this.out.push(request)
-    this.outLength += request.length
+    this.send(text ? Buffer.from(line + "\r\n", "latin1") : getPacket(this.keys.subarray(base, base + n)))
   }
 
   private flush(): void {

@@ -64,7 +64,7 @@ const start = (
   workload: Workload,
   finish: (outcome: { readonly result: RunResult } | { readonly failure: string }) => void
 ): () => void => {
-  const state = new RunState(workload, settings.verify)
+  const state = new RunState(workload, settings.verify, settings.protocol)
   const connections: Array<Connection> = []
   const timers: Array<NodeJS.Timeout> = []
   let connected = 0

@@ -6,6 +6,7 @@
  */
 import { DEFAULT_LADDER, DESCRIPTIONS, SCENARIO_IDS, type ScenarioId } from "./Scenarios.js"
 import { SERVER_NAMES, type ServerName } from "./Servers.js"
+import type { Protocol } from "./Workload.js"
 
 /** Which load generator drives the servers; auto is mcload when available, else the built-in one. */
 export const LOADGENS = ["auto", "builtin", "mcload", "memtier"] as const
@@ -33,7 +34,12 @@ export interface Options {
   readonly seed: number
   /** Servers started with -Z (a throwaway certificate) and driven over TLS by the built-in generator. */
   readonly tls: boolean
+  /** The protocols every server is measured with, each as a row of its own. */
+  readonly protocols: ReadonlyArray<Protocol>
 }
+
+/** The values of --protocol. */
+export const PROTOCOLS: ReadonlyArray<Protocol> = ["text", "binary"]
 
 /** The defaults: every scenario, 5-second runs, 3 runs each, verification on. */
 export const defaults: Options = {
@@ -47,7 +53,8 @@ export const defaults: Options = {
   memoryMb: 1024,
   verify: true,
   seed: 1,
-  tls: false
+  tls: false,
+  protocols: ["text"]
 }
 
 /** What the command line asks for. */
@@ -73,6 +80,7 @@ export const usage = (): string =>
     "  --memory <MB>          memory limit of every server, -m (default: 1024)",
     "  --out <dir>            results folder (default: bench-results/<timestamp>/; docs/bench refreshes the committed one)",
     "  --no-verify            do not check the values read",
+    "  --protocol <a,b>       text, binary or both (each server measured with each; built-in loadgen for binary)",
     "  --tls                  every server with -Z and a throwaway certificate, driven over TLS (built-in loadgen)",
     "  --seed <n>             random seed of the load (default: 1)",
     "  -h, --help             this text",
@@ -162,6 +170,9 @@ export const parse = (argv: ReadonlyArray<string>): Parsed => {
         case "--out":
           options.out = value()
           break
+        case "--protocol":
+          options.protocols = listOf(flag, value(), PROTOCOLS)
+          break
         case "--seed":
           options.seed = integer(flag, value(), 0, 2 ** 31)
           break
@@ -175,6 +186,12 @@ export const parse = (argv: ReadonlyArray<string>): Parsed => {
   }
   if (options.tls && (options.loadgen === "mcload" || options.loadgen === "memtier")) {
     return { _tag: "Invalid", message: `--tls: only the built-in load generator speaks TLS, not ${options.loadgen}` }
+  }
+  if (options.protocols.includes("binary") && (options.loadgen === "mcload" || options.loadgen === "memtier")) {
+    return {
+      _tag: "Invalid",
+      message: `--protocol binary: only the built-in load generator speaks it, not ${options.loadgen}`
+    }
   }
   if (options.tls && options.servers?.includes("nodeceiling") === true) {
     return { _tag: "Invalid", message: "--tls: nodeceiling has no TLS" }

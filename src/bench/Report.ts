@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import { type BenchReport, ladderSeries, ratioToMemcached, type StepResult } from "./Results.js"
+import { type BenchReport, ladderSeries, ratioToMemcached, serverLabel, type StepResult } from "./Results.js"
 import { DESCRIPTIONS, SCENARIO_IDS } from "./Scenarios.js"
 import { lineChart } from "./SvgChart.js"
 
@@ -43,11 +43,21 @@ export const rows = (report: BenchReport): ReadonlyArray<ReadonlyArray<string>> 
     const ratio = (figure: (row: StepResult) => number | undefined) => times(ratioToMemcached(report, row, figure))
     const rss = row.rssBytes === undefined ? DASH : megabytes(row.rssBytes) + ratio((r) => r.rssBytes)
     if (m === undefined) {
-      return [row.step, row.server, DASH, DASH, DASH, DASH, rss, row.failure === undefined ? DASH : "failed", DASH]
+      return [
+        row.step,
+        serverLabel(row),
+        DASH,
+        DASH,
+        DASH,
+        DASH,
+        rss,
+        row.failure === undefined ? DASH : "failed",
+        DASH
+      ]
     }
     return [
       row.step,
-      row.server,
+      serverLabel(row),
       thousands(m.opsPerSec) + ratio((r) => r.median?.opsPerSec),
       micros(m.p50Us),
       micros(m.p99Us) + ratio((r) => r.median?.p99Us),
@@ -106,8 +116,8 @@ export const markdown = (report: BenchReport): string => {
   const { meta } = report
   const scenarios = SCENARIO_IDS.filter((id) => report.results.some((row) => row.scenario === id))
   const problems = report.results.flatMap((row) =>
-    (row.failure !== undefined ? [`${row.step} on ${row.server}: ${row.failure}`] : []).concat(
-      (row.median?.diagnostics ?? []).map((d) => `${row.step} on ${row.server}: ${d}`)
+    (row.failure !== undefined ? [`${row.step} on ${serverLabel(row)}: ${row.failure}`] : []).concat(
+      (row.median?.diagnostics ?? []).map((d) => `${row.step} on ${serverLabel(row)}: ${d}`)
     )
   )
   const chartFiles = Object.keys(charts(report))

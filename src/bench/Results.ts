@@ -7,7 +7,7 @@
  */
 import type { ScenarioId } from "./Scenarios.js"
 import type { ServerName } from "./Servers.js"
-import type { RunResult } from "./Workload.js"
+import type { Protocol, RunResult } from "./Workload.js"
 
 /** One step on one server. */
 export interface StepResult {
@@ -18,6 +18,8 @@ export interface StepResult {
   readonly conns: number
   readonly depth: number
   readonly server: ServerName
+  /** The protocol the load spoke, when not text. */
+  readonly protocol?: Protocol
   /** Every run, in order (none for a memory step). */
   readonly runs: ReadonlyArray<RunResult>
   /** Medians of the runs (errors are totals): undefined when no run completed. */
@@ -44,6 +46,8 @@ export interface BenchMeta {
   readonly verify: boolean
   readonly seed: number
   readonly servers: ReadonlyArray<ServerName>
+  /** The protocols each server was measured with (text alone when absent). */
+  readonly protocols?: ReadonlyArray<Protocol>
   /** Things the reader should know: a server or load generator that was not available, and why. */
   readonly notes: ReadonlyArray<string>
 }
@@ -85,13 +89,22 @@ export const medianOf = (runs: ReadonlyArray<RunResult>): RunResult | undefined 
   }
 }
 
-/** A row's figure divided by memcached's in the same step: undefined without a memcached figure. */
+/** A row's server, with the protocol when it is not text (`effcached binary`). */
+export const serverLabel = (row: Pick<StepResult, "server" | "protocol">): string =>
+  row.protocol === undefined || row.protocol === "text" ? row.server : `${row.server} ${row.protocol}`
+
+/**
+ * A row's figure divided by memcached's in the same step and protocol: undefined without a memcached
+ * figure.
+ */
 export const ratioToMemcached = (
   report: BenchReport,
   row: StepResult,
   figure: (row: StepResult) => number | undefined
 ): number | undefined => {
-  const reference = report.results.find((other) => other.step === row.step && other.server === "memcached")
+  const reference = report.results.find((other) =>
+    other.step === row.step && other.server === "memcached" && other.protocol === row.protocol
+  )
   const mine = figure(row)
   const theirs = reference === undefined ? undefined : figure(reference)
   return mine === undefined || theirs === undefined || !(theirs > 0) || !Number.isFinite(mine)
@@ -101,17 +114,21 @@ export const ratioToMemcached = (
 
 /** One server's line on a ladder chart. */
 export interface Series {
-  readonly name: ServerName
+  readonly name: string
   readonly points: ReadonlyArray<readonly [x: number, y: number]>
 }
 
 /** Each server's medians along the p1 ladder, x being the connection count. */
 export const ladderSeries = (report: BenchReport, figure: (median: RunResult) => number): ReadonlyArray<Series> =>
   report.meta.servers
-    .map((name) => ({
-      name,
+    .flatMap((server) => (report.meta.protocols ?? ["text"]).map((protocol) => ({ server, protocol })))
+    .map(({ protocol, server }) => ({
+      name: serverLabel({ server, protocol }),
       points: report.results
-        .filter((row) => row.scenario === "p1" && row.server === name && row.median !== undefined)
+        .filter((row) =>
+          row.scenario === "p1" && row.server === server && (row.protocol ?? "text") === protocol &&
+          row.median !== undefined
+        )
         .map((row) => [row.conns, figure(row.median!)] as const)
         .sort((a, b) => a[0] - b[0])
     }))

@@ -38,7 +38,12 @@ export interface RunSettings {
   readonly seed: number
   /** Connect with TLS (any certificate accepted: the bench's own throwaway one). */
   readonly tls?: boolean
+  /** The protocol the built-in generator speaks (text unless said). */
+  readonly protocol?: Protocol
 }
+
+/** memcached's text protocol or its binary one. */
+export type Protocol = "text" | "binary"
 
 /** The figures of one load run. Latencies are in microseconds, over the timed window. */
 export interface RunResult {

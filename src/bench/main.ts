@@ -23,7 +23,7 @@ import * as Loadgens from "./Loadgens.js"
 import * as Options from "./Options.js"
 import { Progress } from "./Progress.js"
 import * as Report from "./Report.js"
-import type { BenchReport } from "./Results.js"
+import { type BenchReport, serverLabel } from "./Results.js"
 import * as Scenarios from "./Scenarios.js"
 import * as Servers from "./Servers.js"
 import * as TlsCertificate from "./TlsCertificate.js"
@@ -56,14 +56,17 @@ const program = (options: Options.Options) =>
     if (options.servers !== undefined && servers.length < wanted.length) return yield* Effect.fail(notes.join("; "))
     if (servers.length === 0) return yield* Effect.fail("no server to measure")
     // Over TLS only the built-in generator can drive the servers (Options refuses the others by name).
-    const chosen = yield* Loadgens.select(options.tls ? "builtin" : options.loadgen, root)
+    // So is the binary protocol (its packets are the built-in generator's alone).
+    const binary = options.protocols.includes("binary")
+    const chosen = yield* Loadgens.select(options.tls || binary ? "builtin" : options.loadgen, root)
+    if (binary) notes.push(`protocols ${options.protocols.join(" and ")}, each server measured with each`)
     if (options.tls) notes.push("over TLS (-Z, a throwaway P-256 certificate) with the built-in load generator")
     if (chosen.note !== undefined) notes.push(chosen.note)
     if (!wanted.includes("memcached")) notes.push("memcached not in --servers: no ratios to memcached")
     const plan: Bench.Plan = {
       options,
       steps: Scenarios.steps(options.scenarios, options.ladder),
-      servers,
+      servers: servers.flatMap((spec) => options.protocols.map((protocol) => ({ ...spec, protocol }))),
       loadgen: chosen.loadgen
     }
     const serverWork = Bench.workOf(plan)
@@ -105,6 +108,7 @@ const program = (options: Options.Options) =>
         verify: options.verify,
         seed: options.seed,
         servers: servers.map((s) => s.name),
+        protocols: options.protocols,
         notes
       },
       results
@@ -132,7 +136,7 @@ const program = (options: Options.Options) =>
     }
     if (bad.length > 0) {
       process.stderr.write(
-        `bench: errors in ${bad.map((row) => `${row.step} on ${row.server}`).join(", ")} (see results.md)\n`
+        `bench: errors in ${bad.map((row) => `${row.step} on ${serverLabel(row)}`).join(", ")} (see results.md)\n`
       )
       process.exitCode = 1
     }

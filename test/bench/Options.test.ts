@@ -40,7 +40,8 @@ describe("Options", () => {
         "docs/bench",
         "--no-verify",
         "--seed",
-        "7"
+        "7",
+        "--protocol=binary,text"
       ])
     ).toEqual({
       loadgen: "builtin",
@@ -53,7 +54,18 @@ describe("Options", () => {
       out: "docs/bench",
       verify: false,
       seed: 7,
-      tls: false
+      tls: false,
+      protocols: ["binary", "text"]
+    })
+  })
+
+  it("--protocol measures each server with each protocol; binary only with the built-in generator", () => {
+    expect(Options.parse([])).toMatchObject({ _tag: "Run", options: { protocols: ["text"] } })
+    expect(Options.parse(["--protocol", "binary"])).toMatchObject({ _tag: "Run", options: { protocols: ["binary"] } })
+    expect(Options.parse(["--protocol", "ascii"])).toMatchObject({ _tag: "Invalid" })
+    expect(Options.parse(["--protocol", "binary", "--loadgen", "mcload"])).toMatchObject({
+      _tag: "Invalid",
+      message: expect.stringContaining("built-in")
     })
   })
 

@@ -2,7 +2,8 @@
  * memcached 1.6.18's own test scripts (from Debian's source package, see test/support/memcachedSuite.ts)
  * run over TLS against effcached started with `-Z` and memcached's t/server_crt.pem and
  * t/server_key.pem: each script gets a fresh daemon (`T_MEMD_USE_DAEMON`) and connects with
- * `SSL_TEST=1`. t/ascii-auth.t runs against effcached with `-Y` and memcached's t/authfile, over TLS too.
+ * `SSL_TEST=1`. t/ascii-auth.t runs against effcached with `-Y` and memcached's t/authfile, over TLS too;
+ * so do the binary protocol's t/binary.t and t/binary-get.t.
  *
  * Every test point must pass, except those listed with the reason; a listed one must fail (so the
  * list stays true). docs/compatibility.md explains each.
@@ -60,7 +61,9 @@ const SCRIPTS: ReadonlyArray<Script> = [
   { name: "issue_108" },
   { name: "issue_152" },
   { name: "issue_192" },
-  { name: "ascii-auth", args: (t) => ["-Y", path.join(t, "authfile")] }
+  { name: "ascii-auth", args: (t) => ["-Y", path.join(t, "authfile")] },
+  { name: "binary" },
+  { name: "binary-get" }
 ]
 
 /**

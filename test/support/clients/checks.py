@@ -32,9 +32,11 @@ def raises(label, exception, call):
     check_true(label, False, "returned %r instead of raising %s" % (result, exception.__name__))
 
 
-def storage_commands(c):
+def storage_commands(c, replace_missing=None):
     """set/get/add/replace/append/prepend as pymemcache and pylibmc both report them: True or False
-    for stored or not, None for a miss. Leaves k1 = b"v1b" and added = b"head-z-tail"."""
+    for stored or not, None for a miss. Leaves k1 = b"v1b" and added = b"head-z-tail".
+    `replace_missing` checks a replace of a missing key where a client reports it otherwise (pylibmc
+    in binary mode raises NotFound, the binary protocol's status for it)."""
     check("set", c.set("k1", b"v1"), True)
     check("get", c.get("k1"), b"v1")
     check("get missing", c.get("missing"), None)
@@ -48,7 +50,10 @@ def storage_commands(c):
     check("get after add", c.get("added"), b"x")
     check("replace existing", c.replace("added", b"z"), True)
     check("get after replace", c.get("added"), b"z")
-    check("replace missing", c.replace("nobody", b"z"), False)
+    if replace_missing is None:
+        check("replace missing", c.replace("nobody", b"z"), False)
+    else:
+        replace_missing()
     check("get after failed replace", c.get("nobody"), None)
 
     check("append", c.append("added", b"-tail"), True)
@@ -57,6 +62,19 @@ def storage_commands(c):
     check("append missing", c.append("nobody", b"x"), False)
     check("prepend missing", c.prepend("nobody", b"x"), False)
     check("no item made by append/prepend", c.get("nobody"), None)
+
+
+def cas_commands(c, not_found):
+    """gets and cas on `added` (left by storage_commands); `not_found` is what a cas of a missing key raises."""
+    value, token = c.gets("added")
+    check("gets value", value, b"head-z-tail")
+    check_true("gets cas is an int", isinstance(token, int) and token > 0, repr(token))
+    check("cas matching", c.cas("added", b"cas1", token), True)
+    check("cas stale", c.cas("added", b"cas2", token), False)
+    check("get after cas", c.get("added"), b"cas1")
+    _, token2 = c.gets("added")
+    check_true("cas unique changed", token2 != token, "%r %r" % (token, token2))
+    raises("cas missing raises NotFound", not_found, lambda: c.cas("nobody", b"x", token2))
 
 
 def touch_and_delete(c):

@@ -10,7 +10,7 @@ Prints "OK <n> checks" and exits 0, or prints the failing check and exits 1.
 import time
 
 import pylibmc
-from checks import binary_and_large_values, check, check_true, port_argument, raises, run, storage_commands, touch_and_delete
+from checks import binary_and_large_values, cas_commands, check, check_true, port_argument, raises, run, storage_commands, touch_and_delete
 
 SERVERS = ["127.0.0.1:%d" % port_argument()]
 
@@ -24,15 +24,7 @@ def storage(c):
     check("flush_all", c.flush_all(), True)
     storage_commands(c)
 
-    value, token = c.gets("added")
-    check("gets value", value, b"head-z-tail")
-    check_true("gets cas is an int", isinstance(token, int) and token > 0, repr(token))
-    check("cas matching", c.cas("added", b"cas1", token), True)
-    check("cas stale", c.cas("added", b"cas2", token), False)
-    check("get after cas", c.get("added"), b"cas1")
-    _, token2 = c.gets("added")
-    check_true("cas unique changed", token2 != token, "%r %r" % (token, token2))
-    raises("cas missing raises NotFound", pylibmc.NotFound, lambda: c.cas("nobody", b"x", token2))
+    cas_commands(c, pylibmc.NotFound)
     check("gets missing", c.gets("nobody"), (None, None))
 
     touch_and_delete(c)
