@@ -64,6 +64,16 @@ export const restore = (listing: Listing, tables: ReadonlyArray<ItemTable>, now:
   }
 }
 
+/** Whether records tile a block's payload exactly (else it is damaged, whatever its checksum says). */
+const tiles = (buf: Buffer, start: number, end: number): boolean => {
+  let off = start
+  while (off < end) {
+    if (!recordFits(buf, off, end)) return false
+    off += R.length(buf, off)
+  }
+  return off === end
+}
+
 /** A record at `off` that fits in `end` and has a plausible key; damage otherwise. */
 const recordFits = (buf: Buffer, off: number, end: number): boolean =>
   off + R.HEADER <= end && R.keyLength(buf, off) > 0 && R.keyLength(buf, off) <= MAX_KEY &&
@@ -112,8 +122,10 @@ class Replay {
       return
     }
     if (header.flushedUntil !== 0) this.setFlushed(header.flushedUntil)
-    const offsets: Array<number> = []
+    // First the blocks' checksums, then the records: the counts size the key indexes at once.
+    const blocks: Array<number> = []
     let bytes = 0
+    let records = 0
     for (let off = SNAPSHOT_HEADER;;) {
       const block = blockAt(buf, off)
       if (block._tag === "Last") break
@@ -122,35 +134,33 @@ class Replay {
         this.dropped++
         break
       }
-      if (block._tag === "Bad" || !this.collect(buf, block.start, block.end, offsets)) {
+      if (block._tag === "Bad" || !tiles(buf, block.start, block.end)) {
         this.problems.push(`${path}: block at byte ${off} fails its checksum; its ${block.count} records are dropped`)
         this.dropped += block.count
       } else {
+        blocks.push(block.start, block.end)
         bytes += block.end - block.start
+        records += block.count
       }
       off = block.end
     }
+    for (const table of this.tables) table.reserve(Math.ceil(records / this.tables.length * 1.05))
     const memory = this.tables.reduce((sum, table) => sum + table.log.budget, 0)
     if (bytes > memory * 0.9) {
       // More than fits: oldest access first, so that eviction keeps the most recently used.
-      offsets.sort((a, b) => R.accessTime(buf, a) - R.accessTime(buf, b))
-    }
-    for (const off of offsets) if (!this.isDead(buf, off)) this.apply(buf, off)
-  }
-
-  /** Adds the offsets of a block's records; false if they do not tile the block exactly (damage). */
-  private collect(buf: Buffer, start: number, end: number, offsets: Array<number>): boolean {
-    const before = offsets.length
-    let off = start
-    while (off < end) {
-      if (!recordFits(buf, off, end)) {
-        offsets.length = before
-        return false
+      const offsets: Array<number> = []
+      for (let b = 0; b < blocks.length; b += 2) {
+        for (let off = blocks[b]!; off < blocks[b + 1]!; off += R.length(buf, off)) offsets.push(off)
       }
-      offsets.push(off)
-      off += R.length(buf, off)
+      offsets.sort((a, b) => R.accessTime(buf, a) - R.accessTime(buf, b))
+      for (const off of offsets) if (!this.isDead(buf, off)) this.apply(buf, off)
+      return
     }
-    return true
+    for (let b = 0; b < blocks.length; b += 2) {
+      for (let off = blocks[b]!; off < blocks[b + 1]!; off += R.length(buf, off)) {
+        if (!this.isDead(buf, off)) this.apply(buf, off)
+      }
+    }
   }
 
   log(path: string): void {

@@ -197,6 +197,11 @@ export class ItemTable extends RecordStore {
     return true
   }
 
+  /** Makes room in the key index for `count` more items at once (restore knows how many are coming). */
+  reserve(count: number): void {
+    this.index.reserve(this.index.size + count)
+  }
+
   /** Removes the item under the key at `start..end` of `src`, if any, telling no journal (restore). */
   discardKey(src: Buffer, start: number, end: number): void {
     this.drop(src.toString("latin1", start, end), hashBytes(src, start, end))
