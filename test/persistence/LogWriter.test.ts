@@ -135,6 +135,18 @@ describe("LogWriter", () => {
     expect(t.frames()).toEqual(["lost-ack", "next"])
   })
 
+  it("closing while the disk stays full drops the unwritable data instead of waiting forever", () => {
+    const t = setup("everysec")
+    t.fake.failures.write = "ENOSPC"
+    t.append("never")
+    t.flush()
+    let closed = false
+    t.writer.close(() => (closed = true))
+    t.flush()
+    expect(closed).toBe(true)
+    expect(t.writer.lost).toBe(true)
+  })
+
   it("a failed fsync fails its waiters and marks the log as needing a snapshot", () => {
     const t = setup("always")
     t.fake.failures.fsync = "EIO"
