@@ -63,9 +63,9 @@ describe("node ceiling", () => {
     expect(await talk(pieces, replies.length)).toBe(replies)
   })
 
-  it("replaces a value on a second set, and answers ERROR to anything else", async () => {
-    const replies = "STORED\r\nSTORED\r\nVALUE r:1 0 3\r\nnew\r\nEND\r\nERROR\r\n"
-    expect(await talk(["set r:1 0 0 3\r\nold\r\nset r:1 0 0 3\r\nnew\r\nget r:1\r\ndelete r:1\r\n"], replies.length))
-      .toBe(replies)
+  it("replaces a value on a second set, answers version, and ERROR to anything else", async () => {
+    const replies = "STORED\r\nSTORED\r\nVALUE r:1 0 3\r\nnew\r\nEND\r\nERROR\r\nVERSION nodeceiling\r\n"
+    const requests = "set r:1 0 0 3\r\nold\r\nset r:1 0 0 3\r\nnew\r\nget r:1\r\ndelete r:1\r\nversion\r\n"
+    expect(await talk([requests], replies.length)).toBe(replies)
   })
 })
