@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:net"
 import type * as net from "node:net"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
@@ -145,6 +146,25 @@ describe.runIf(requireTool("cc (Debian's build-essential)", which("cc") !== unde
         expect(nonsense.errors).toBeGreaterThan(0)
         expect(nonsense.diagnostics.join("\n")).toMatch(/invalid reply to a set: WHAT/)
       }))
+
+    it.live("counts connections the server resets as errors, and still reports", () =>
+      Effect.acquireUseRelease(
+        Effect.promise(() =>
+          new Promise<net.Server>((resolve) => {
+            // Reads a request, then resets the connection.
+            const server = createServer((socket) => socket.once("data", () => socket.resetAndDestroy()))
+            server.listen(0, "127.0.0.1", () => resolve(server))
+          })
+        ),
+        (server) =>
+          Effect.gen(function*() {
+            const port = (server.address() as net.AddressInfo).port
+            const result = yield* Effload.make(binary).run(at(port, { prefill: false }), small)
+            expect(result.errors).toBeGreaterThan(0)
+            expect(result.diagnostics.join("\n")).toMatch(/connection \d+: (closed by the server|Connection reset)/)
+          }),
+        (server) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+      ))
 
     it.live("fills every key for the memory steps and says how long it took", () =>
       Effect.acquireUseRelease(

@@ -317,7 +317,8 @@ static void drop(connection *c, const char *why) {
 
 static void flush(connection *c) {
   while (c->out_off < c->out_len) {
-    ssize_t n = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+    /* MSG_NOSIGNAL: a server that closed the connection is an error to count, not a SIGPIPE. */
+    ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       if (errno == EINTR) continue;
