@@ -79,7 +79,9 @@ export const usage = (): string =>
     "  -h, --help             this text",
     "",
     "Scenarios:",
-    ...SCENARIO_IDS.map((id) => `  ${id.padEnd(10)}${DESCRIPTIONS[id]}`)
+    ...SCENARIO_IDS.map((id) =>
+      `  ${id.padEnd(Math.max(...SCENARIO_IDS.map((other) => other.length)) + 2)}${DESCRIPTIONS[id]}`
+    )
   ].join("\n")
 
 class Invalid {
