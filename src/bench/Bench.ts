@@ -6,6 +6,7 @@
  *
  * @module
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as LoadGenerator from "./LoadGenerator.js"
@@ -27,8 +28,8 @@ export interface Plan {
 
 /** Seconds a prefill is expected to take, for the progress estimate. */
 const PREFILL_S = 1
-/** Seconds a memory fill is expected to take. */
-const FILL_S = 10
+/** Seconds a memory fill is expected to take: about 100,000 sets a second. */
+const fillSecondsOf = (step: Step) => step.workload.keys / 100_000
 const HOST = "127.0.0.1"
 
 /** The units of work of a plan (one per run per server), and their total expected seconds. */
@@ -36,7 +37,7 @@ export const workOf = (plan: Plan): { readonly units: number; readonly seconds: 
   const perServer = plan.steps.reduce(
     (sum, step) =>
       step.kind === "memory"
-        ? { units: sum.units + 1, seconds: sum.seconds + FILL_S }
+        ? { units: sum.units + 1, seconds: sum.seconds + fillSecondsOf(step) }
         : {
           units: sum.units + plan.options.runs,
           seconds: sum.seconds + plan.options.runs * (plan.options.durationS + PREFILL_S)
@@ -69,16 +70,22 @@ const row = (step: Step, server: Servers.ServerName, fields: Partial<StepResult>
   median: undefined,
   rssBytes: undefined,
   failure: undefined,
+  fillSeconds: undefined,
   ...fields
 })
 
-// The memory step: pipelined sets of every item by the built-in generator whatever --loadgen says (no
-// timed run), then the server's RSS once it has settled.
-const fill = (server: Servers.RunningServer, step: Step, settings: RunSettings) =>
+// A memory step: pipelined sets of every item (no timed run) by the load generator when it can fill,
+// else by the built-in one; then the server's RSS once it has settled, and the fill's seconds.
+const fill = (loadgen: Loadgen, server: Servers.RunningServer, step: Step, settings: RunSettings) =>
   Effect.gen(function*() {
-    yield* LoadGenerator.run({ ...settings, durationS: 0, verify: false }, step.workload)
+    const seconds = loadgen.fill !== undefined
+      ? yield* loadgen.fill(settings, step.workload)
+      : yield* Effect.map(
+        Effect.timed(LoadGenerator.run({ ...settings, durationS: 0, verify: false }, step.workload)),
+        ([elapsed]) => Duration.toMillis(elapsed) / 1000
+      )
     yield* Effect.sleep("1 second")
-    return Servers.residentBytes(server.pid)
+    return { rss: Servers.residentBytes(server.pid), seconds }
   })
 
 // Runs one step on every server, on servers started for it alone.
@@ -88,10 +95,10 @@ const runStep = (plan: Plan, step: Step, progress: Progress) =>
       const { options } = plan
       const started = yield* Effect.forEach(
         plan.servers,
-        (spec) => Effect.either(Servers.start(spec, options.memoryMb))
+        (spec) => Effect.either(Servers.start(spec, Math.max(options.memoryMb, step.memoryMb ?? 0)))
       )
       const runs = plan.servers.map((): Array<RunResult> => [])
-      const filledRss: Array<number | undefined> = plan.servers.map(() => undefined)
+      const filled: Array<{ rss: number | undefined; seconds: number } | undefined> = plan.servers.map(() => undefined)
       const failures = plan.servers.map((_, i) => Either.isLeft(started[i]!) ? started[i]!.left.message : undefined)
       const rounds = step.kind === "memory" ? 1 : options.runs
       for (let round = 0; round < rounds; round++) {
@@ -102,7 +109,7 @@ const runStep = (plan: Plan, step: Step, progress: Progress) =>
             : `run ${round + 1}/${rounds}`
           progress.begin(
             `${step.label} · ${spec.name}${spec.protocol === "binary" ? " binary" : ""} · ${what}`,
-            step.kind === "memory" ? FILL_S : options.durationS + PREFILL_S
+            step.kind === "memory" ? fillSecondsOf(step) : options.durationS + PREFILL_S
           )
           if (Either.isLeft(server) || failures[i] !== undefined) {
             progress.end(`skipped: ${failures[i]}`)
@@ -119,13 +126,15 @@ const runStep = (plan: Plan, step: Step, progress: Progress) =>
             protocol: spec.protocol ?? "text"
           }
           if (step.kind === "memory") {
-            const filled = yield* Effect.either(fill(server.right, step, settings))
-            if (Either.isLeft(filled)) failures[i] = filled.left.message
-            else filledRss[i] = filled.right
+            const outcome = yield* Effect.either(fill(plan.loadgen, server.right, step, settings))
+            if (Either.isLeft(outcome)) failures[i] = outcome.left.message
+            else filled[i] = outcome.right
             progress.end(
-              Either.isLeft(filled)
-                ? `failed: ${filled.left.message}`
-                : `${thousands((filled.right ?? NaN) / 2 ** 20)} MB RSS`
+              Either.isLeft(outcome)
+                ? `failed: ${outcome.left.message}`
+                : `${thousands((outcome.right.rss ?? NaN) / 2 ** 20)} MB RSS, filled in ${
+                  outcome.right.seconds.toFixed(1)
+                } s`
             )
             continue
           }
@@ -141,8 +150,10 @@ const runStep = (plan: Plan, step: Step, progress: Progress) =>
           ...(spec.protocol === "binary" ? { protocol: spec.protocol } : {}),
           runs: runs[i]!,
           median: medianOf(runs[i]!),
+          fillSeconds: filled[i]?.seconds,
+          items: step.kind === "memory" ? step.workload.keys : undefined,
           rssBytes: step.kind === "memory"
-            ? filledRss[i]
+            ? filled[i]?.rss
             : Either.isRight(server) && failures[i] === undefined
             ? Servers.residentBytes(server.right.pid)
             : undefined,

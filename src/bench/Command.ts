@@ -6,6 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import { spawn, spawnSync } from "node:child_process"
+import { statSync } from "node:fs"
 
 /** How a program ended and what it wrote. */
 export interface CommandOutput {
@@ -33,4 +34,13 @@ export const which = (command: string): string | undefined => {
   const found = spawnSync("sh", ["-c", "command -v \"$0\"", command], { encoding: "utf8" })
   const where = found.stdout?.trim() ?? ""
   return found.status === 0 && where.startsWith("/") ? where : undefined
+}
+
+/** A file's modification time in milliseconds, or -1 when it does not exist (so any build is newer). */
+export const modifiedMs = (file: string): number => {
+  try {
+    return statSync(file).mtimeMs
+  } catch {
+    return -1
+  }
 }

@@ -1,10 +1,12 @@
 /**
- * Choosing the load generator from `--loadgen`: `auto` takes mcload when it can be found or built and
- * falls back to the built-in one (saying why); naming one that is not available is an error.
+ * Choosing the load generator from `--loadgen`: `auto` takes effload (the project's own, built with
+ * cc) and falls back to the built-in one (saying why); naming one that is not available is an error.
+ * mcload and memtier_benchmark are optional extras, by name only.
  *
  * @module
  */
 import * as Effect from "effect/Effect"
+import * as Effload from "./Effload.js"
 import * as LoadGenerator from "./LoadGenerator.js"
 import * as Mcload from "./Mcload.js"
 import * as Memtier from "./Memtier.js"
@@ -22,13 +24,15 @@ export const select = (choice: LoadgenChoice, root: string): Effect.Effect<Chose
   switch (choice) {
     case "builtin":
       return Effect.succeed({ loadgen: LoadGenerator.builtin, note: undefined })
+    case "effload":
+      return Effect.map(Effload.locate(root), (binary) => ({ loadgen: Effload.make(binary), note: undefined }))
     case "mcload":
       return Effect.map(Mcload.locate(root), (binary) => ({ loadgen: Mcload.make(binary), note: undefined }))
     case "memtier":
       return Effect.map(Memtier.locate, (binary) => ({ loadgen: Memtier.make(binary), note: undefined }))
     case "auto":
-      return Mcload.locate(root).pipe(
-        Effect.map((binary): Chosen => ({ loadgen: Mcload.make(binary), note: undefined })),
+      return Effload.locate(root).pipe(
+        Effect.map((binary): Chosen => ({ loadgen: Effload.make(binary), note: undefined })),
         Effect.catchAll((unavailable) =>
           Effect.succeed({
             loadgen: LoadGenerator.builtin,

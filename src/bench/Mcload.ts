@@ -7,9 +7,10 @@
  * @module
  */
 import * as Effect from "effect/Effect"
-import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync } from "node:fs"
 import * as path from "node:path"
 import * as Command from "./Command.js"
+import { resultOf, sharedFlags } from "./Effload.js"
 import {
   LoadError,
   type LoadGenerator,
@@ -23,14 +24,6 @@ import {
 export const SOURCE_DIR = "../shared/tools/mcload"
 /** Where a build from source goes, relative to the project root. */
 export const CACHE_DIR = "node_modules/.cache/effcached-bench/mcload"
-
-const mtime = (file: string): number => {
-  try {
-    return statSync(file).mtimeMs
-  } catch {
-    return -1
-  }
-}
 
 const unavailable = (reason: string) => new LoadgenUnavailable({ loadgen: "mcload", reason })
 
@@ -50,10 +43,10 @@ export const locate = (root: string): Effect.Effect<string, LoadgenUnavailable> 
     const sourceFile = path.join(source, "mcload.c")
     if (!existsSync(sourceFile)) return yield* Effect.fail(unavailable(`not on PATH and no source at ${source}`))
     const beside = path.join(source, "mcload")
-    if (mtime(beside) >= mtime(sourceFile)) return beside
+    if (Command.modifiedMs(beside) >= Command.modifiedMs(sourceFile)) return beside
     const cache = path.resolve(root, CACHE_DIR)
     const built = path.join(cache, "mcload")
-    if (mtime(built) >= mtime(sourceFile)) return built
+    if (Command.modifiedMs(built) >= Command.modifiedMs(sourceFile)) return built
     return yield* build(source, cache)
   })
 
@@ -84,20 +77,9 @@ const build = (source: string, cache: string): Effect.Effect<string, LoadgenUnav
     return binary
   })
 
-/** mcload's command line for a workload. */
+/** mcload's command line for a workload: the flags effload shares with it, and `--json`. */
 export const argsFor = (settings: RunSettings, workload: Workload): ReadonlyArray<string> => [
-  ...Object.entries({
-    "-s": settings.host,
-    "-p": settings.port,
-    "-c": workload.conns,
-    "-P": workload.depth,
-    "-d": settings.durationS,
-    "-r": `${workload.setWeight}:${workload.getWeight}`,
-    "-k": workload.keys,
-    "-v": workload.valueSize,
-    "-m": workload.multiGet,
-    "--seed": settings.seed
-  }).flatMap(([flag, value]) => [flag, `${value}`]),
+  ...sharedFlags(settings, workload),
   ...(settings.prefill ? ["--prefill"] : []),
   ...(settings.verify ? ["--verify"] : []),
   "--json"
@@ -147,22 +129,12 @@ export const parseOutput = (
   }
   if (!FIGURES.every((name) => figures.has(name))) return undefined
   const figure = (name: string) => figures.get(name)!
-  return {
+  const counts = {
     opsPerSec: figure("ops/s"),
-    ops: figure("ops"),
     gets: Math.round(figure("gets/s") * settings.durationS),
-    sets: Math.round(figure("sets/s") * settings.durationS),
-    hits: figure("hits"),
-    misses: figure("misses"),
-    avgUs: figure("avg_us"),
-    p50Us: figure("p50_us"),
-    p99Us: figure("p99_us"),
-    p999Us: figure("p999_us"),
-    maxUs: figure("max_us"),
-    errors: figure("errors"),
-    verifyErrors: settings.verify ? figure("verify_errors") : null,
-    diagnostics: stderr.split("\n").map((line) => line.trim()).filter((line) => line.length > 0).slice(0, 8)
+    sets: Math.round(figure("sets/s") * settings.durationS)
   }
+  return resultOf(figure, counts, settings, stderr)
 }
 
 /** A load generator running the mcload binary at `binary`. */

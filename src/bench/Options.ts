@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { DEFAULT_LADDER, DESCRIPTIONS, SCENARIO_IDS, type ScenarioId } from "./Scenarios.js"
+import { DEFAULT_LADDER, DEFAULT_SCENARIOS, DESCRIPTIONS, SCENARIO_IDS, type ScenarioId } from "./Scenarios.js"
 import { SERVER_NAMES, type ServerName } from "./Servers.js"
 import type { Protocol } from "./Workload.js"
 
-/** Which load generator drives the servers; auto is mcload when available, else the built-in one. */
-export const LOADGENS = ["auto", "builtin", "mcload", "memtier"] as const
+/** Which load generator drives the servers; auto is effload when it can be built, else the built-in one. */
+export const LOADGENS = ["auto", "effload", "builtin", "mcload", "memtier"] as const
 
 /** One of LOADGENS. */
 export type LoadgenChoice = (typeof LOADGENS)[number]
@@ -41,10 +41,10 @@ export interface Options {
 /** The values of --protocol. */
 export const PROTOCOLS: ReadonlyArray<Protocol> = ["text", "binary"]
 
-/** The defaults: every scenario, 5-second runs, 3 runs each, verification on. */
+/** The defaults: every scenario but the opt-in memory10m, 5-second runs, 3 runs each, verification on. */
 export const defaults: Options = {
   loadgen: "auto",
-  scenarios: SCENARIO_IDS,
+  scenarios: DEFAULT_SCENARIOS,
   durationS: 5,
   runs: 3,
   out: undefined,
@@ -71,11 +71,12 @@ export const usage = (): string =>
     "Starts effcached and, when installed, memcached -t 1 on free loopback ports, drives each with the",
     "same load, and writes a table, results.json, results.md and SVG charts to the results folder.",
     "",
-    "  --loadgen <name>       auto (default: mcload when available, else builtin), builtin, mcload, memtier",
-    `  --scenarios <a,b,..>   any of ${SCENARIO_IDS.join(",")} (default: all)`,
+    "  --loadgen <name>       auto (default: effload, built with cc; else builtin), effload, builtin, mcload, memtier",
+    `  --scenarios <a,b,..>   any of ${SCENARIO_IDS.join(",")} (default: all but memory10m)`,
     "  --duration <seconds>   length of each timed run (default: 5)",
     "  --runs <n>             runs of each step on each server, servers interleaved; medians reported (default: 3)",
-    "  --servers <a,b,..>     any of effcached,memcached,nodeceiling (default: effcached,memcached)",
+    "  --servers <a,b,..>     any of effcached,memcached,nodeceiling (default: effcached,memcached);",
+    "                         nodeceiling is the bare node:net server of src/bench/ceiling ($NODECEILING: another)",
     `  --conns <a,b,..>       connection counts of the p1 ladder (default: ${DEFAULT_LADDER.join(",")})`,
     "  --memory <MB>          memory limit of every server, -m (default: 1024)",
     "  --out <dir>            results folder (default: bench-results/<timestamp>/; docs/bench refreshes the committed one)",
@@ -86,7 +87,9 @@ export const usage = (): string =>
     "  -h, --help             this text",
     "",
     "Scenarios:",
-    ...SCENARIO_IDS.map((id) => `  ${id.padEnd(9)}${DESCRIPTIONS[id]}`)
+    ...SCENARIO_IDS.map((id) =>
+      `  ${id.padEnd(Math.max(...SCENARIO_IDS.map((other) => other.length)) + 2)}${DESCRIPTIONS[id]}`
+    )
   ].join("\n")
 
 class Invalid {
@@ -184,10 +187,13 @@ export const parse = (argv: ReadonlyArray<string>): Parsed => {
     if (error instanceof Invalid) return { _tag: "Invalid", message: error.message }
     throw error
   }
-  if (options.tls && (options.loadgen === "mcload" || options.loadgen === "memtier")) {
+  if (options.tls && (options.loadgen === "mcload" || options.loadgen === "memtier" || options.loadgen === "effload")) {
     return { _tag: "Invalid", message: `--tls: only the built-in load generator speaks TLS, not ${options.loadgen}` }
   }
-  if (options.protocols.includes("binary") && (options.loadgen === "mcload" || options.loadgen === "memtier")) {
+  if (
+    options.protocols.includes("binary") &&
+    (options.loadgen === "mcload" || options.loadgen === "memtier" || options.loadgen === "effload")
+  ) {
     return {
       _tag: "Invalid",
       message: `--protocol binary: only the built-in load generator speaks it, not ${options.loadgen}`

@@ -6,7 +6,15 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import { type BenchReport, ladderSeries, ratioToMemcached, serverLabel, type StepResult } from "./Results.js"
+import {
+  type BenchReport,
+  fillRate,
+  ladderSeries,
+  ratioToCeiling,
+  ratioToMemcached,
+  serverLabel,
+  type StepResult
+} from "./Results.js"
 import { DESCRIPTIONS, SCENARIO_IDS } from "./Scenarios.js"
 import { lineChart } from "./SvgChart.js"
 
@@ -21,7 +29,20 @@ const DASH = "-"
 const thousands = (n: number): string => Math.round(n).toLocaleString("en-US")
 const micros = (us: number): string => (us < 10 ? us.toFixed(1) : thousands(us))
 const megabytes = (bytes: number): string => thousands(bytes / (1024 * 1024))
-const times = (ratio: number | undefined): string => (ratio === undefined ? "" : ` (${ratio.toFixed(2)}x)`)
+
+/** The ratios of a cell: to memcached, then to the node ceiling (marked `nc`) when it ran; "" without either. */
+export const ratios = (toMemcached: number | undefined, toCeiling: number | undefined): string => {
+  const parts = [
+    ...(toMemcached === undefined ? [] : [`${toMemcached.toFixed(2)}x`]),
+    ...(toCeiling === undefined ? [] : [`${toCeiling.toFixed(2)}x nc`])
+  ]
+  return parts.length === 0 ? "" : ` (${parts.join(", ")})`
+}
+
+/** What the brackets mean, for under the tables. */
+export const LEGEND =
+  "Ratios in brackets are to memcached (`-t 1`) in the same step, and to the node ceiling (`nc`) when it ran; " +
+  "a memory step's ops/s is its fill rate (pipelined sets)."
 
 /** The column headers of the table. */
 export const HEADERS = [
@@ -40,13 +61,15 @@ export const HEADERS = [
 export const rows = (report: BenchReport): ReadonlyArray<ReadonlyArray<string>> =>
   report.results.map((row) => {
     const m = row.median
-    const ratio = (figure: (row: StepResult) => number | undefined) => times(ratioToMemcached(report, row, figure))
+    const ratio = (figure: (row: StepResult) => number | undefined) =>
+      ratios(ratioToMemcached(report, row, figure), ratioToCeiling(report, row, figure))
     const rss = row.rssBytes === undefined ? DASH : megabytes(row.rssBytes) + ratio((r) => r.rssBytes)
     if (m === undefined) {
+      const rate = fillRate(row)
       return [
         row.step,
         serverLabel(row),
-        DASH,
+        rate === undefined ? DASH : thousands(rate) + ratio(fillRate),
         DASH,
         DASH,
         DASH,
@@ -127,7 +150,7 @@ export const markdown = (report: BenchReport): string => {
     `${meta.date}, commit ${meta.commit ?? "unknown"}, Node ${meta.node} on ${meta.platform} (${meta.cpus} CPUs).`,
     `Load generator: ${meta.loadgen}; ${meta.runs} run(s) of ${meta.durationS} s per step and server, servers interleaved, medians shown` +
     ` (errors are totals); memory limit ${meta.memoryMb} MB; values ${meta.verify ? "verified" : "not verified"}.`,
-    "Ratios in brackets are to memcached (`-t 1`) in the same step. The memory step is one fill per server.",
+    `${LEGEND} A memory step is one fill per server.`,
     "",
     markdownTable(report),
     "",

@@ -28,6 +28,10 @@ export interface StepResult {
   readonly rssBytes: number | undefined
   /** Why the step failed on this server, if it did. */
   readonly failure: string | undefined
+  /** A memory step: seconds its fill took (pipelined sets of every item). */
+  readonly fillSeconds?: number | undefined
+  /** A memory step: the items it filled. */
+  readonly items?: number | undefined
 }
 
 /** How the benchmark was run. */
@@ -93,17 +97,15 @@ export const medianOf = (runs: ReadonlyArray<RunResult>): RunResult | undefined 
 export const serverLabel = (row: Pick<StepResult, "server" | "protocol">): string =>
   row.protocol === undefined || row.protocol === "text" ? row.server : `${row.server} ${row.protocol}`
 
-/**
- * A row's figure divided by memcached's in the same step and protocol: undefined without a memcached
- * figure.
- */
-export const ratioToMemcached = (
+/** A row's figure divided by `server`'s in the same step: undefined without a figure of that server. */
+export const ratioTo = (
+  server: ServerName,
   report: BenchReport,
   row: StepResult,
   figure: (row: StepResult) => number | undefined
 ): number | undefined => {
   const reference = report.results.find((other) =>
-    other.step === row.step && other.server === "memcached" && other.protocol === row.protocol
+    other.step === row.step && other.server === server && other.protocol === row.protocol
   )
   const mine = figure(row)
   const theirs = reference === undefined ? undefined : figure(reference)
@@ -111,6 +113,26 @@ export const ratioToMemcached = (
     ? undefined
     : mine / theirs
 }
+
+/** A row's figure divided by memcached's in the same step: undefined without a memcached figure. */
+export const ratioToMemcached = (
+  report: BenchReport,
+  row: StepResult,
+  figure: (row: StepResult) => number | undefined
+): number | undefined => ratioTo("memcached", report, row, figure)
+
+/** A row's figure divided by the node ceiling's in the same step: undefined when the ceiling did not run. */
+export const ratioToCeiling = (
+  report: BenchReport,
+  row: StepResult,
+  figure: (row: StepResult) => number | undefined
+): number | undefined => ratioTo("nodeceiling", report, row, figure)
+
+/** A memory step's fill rate, items a second: undefined for load steps. */
+export const fillRate = (row: StepResult): number | undefined =>
+  row.kind === "memory" && row.items !== undefined && row.fillSeconds !== undefined && row.fillSeconds > 0
+    ? row.items / row.fillSeconds
+    : undefined
 
 /** One server's line on a ladder chart. */
 export interface Series {

@@ -1,8 +1,8 @@
 /**
  * The servers a benchmark compares, each started as a child process on a free loopback port for the
  * length of a Scope: effcached (`node dist/main.js`), a real memcached with one worker thread when it
- * is installed, and optionally nodeceiling (a bare node:net server, the ceiling of what Node does on
- * get/set) when its source is found beside the project. The finalizer always stops the process, so an
+ * is installed, and optionally nodeceiling (the bare node:net server of ./ceiling, the ceiling of what
+ * Node does on get/set; `$NODECEILING` names another script to run instead, taking `-p <port>`). The finalizer always stops the process, so an
  * interrupted benchmark (Ctrl-C) leaves no server behind.
  *
  * @module
@@ -70,7 +70,8 @@ export const specs = (root: string, tls?: TlsFiles): Record<ServerName, ServerSp
   const main = path.join(root, "dist/main.js")
   const tlsArgs = tls === undefined ? [] : ["-Z", "-o", `ssl_chain_cert=${tls.cert},ssl_key=${tls.key}`]
   const memcached = which("memcached")
-  const ceiling = path.resolve(root, "../shared/tools/nodeceiling/bare-server.cjs")
+  // The project's own ceiling, or another bare server's script named by $NODECEILING (e.g. the shared one).
+  const ceiling = process.env["NODECEILING"] || path.join(root, "dist/bench/ceiling/main.js")
   return {
     effcached: existsSync(main)
       ? {
@@ -101,7 +102,7 @@ export const specs = (root: string, tls?: TlsFiles): Record<ServerName, ServerSp
         command: process.execPath,
         args: (port) => [ceiling, "-p", `${port}`]
       }
-      : { _tag: "Missing", name: "nodeceiling", reason: `${ceiling} is not there` }
+      : { _tag: "Missing", name: "nodeceiling", reason: `${ceiling} is not there (npm run build)` }
   }
 }
 

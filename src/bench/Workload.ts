@@ -1,6 +1,6 @@
 /**
- * What a load run does and what it measures, whichever load generator runs it (the built-in one,
- * mcload or memtier_benchmark), so scenarios, results and reports speak of one thing.
+ * What a load run does and what it measures, whichever load generator runs it (effload, the
+ * built-in one, mcload or memtier_benchmark), so scenarios, results and reports speak of one thing.
  *
  * @module
  */
@@ -90,7 +90,12 @@ export class LoadgenUnavailable extends Data.TaggedError("LoadgenUnavailable")<{
 
 /** A load generator: runs one workload against one server and measures it. */
 export interface LoadGenerator {
-  /** Its name in reports: builtin, mcload or memtier. */
+  /** Its name in reports: effload, builtin, mcload or memtier. */
   readonly name: string
   readonly run: (settings: RunSettings, workload: Workload) => Effect.Effect<RunResult, LoadError>
+  /**
+   * Sets every key of the workload once, pipelined (the memory steps), and returns the seconds it
+   * took; without it the built-in generator fills.
+   */
+  readonly fill?: (settings: RunSettings, workload: Workload) => Effect.Effect<number, LoadError>
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: starts effcached and, when installed, memcached -t 1 (same memory limit) on free
- * loopback ports, drives them with the same load generator scenario by scenario, and writes the table
- * (stdout), results.json, results.md and SVG charts into the results folder. Progress goes to stderr.
+ * `npm run bench`: starts effcached and, when installed, memcached -t 1 (same memory limit), and with
+ * `--servers ...,nodeceiling` the project's bare node:net ceiling, on free loopback ports, drives them
+ * with the same load generator scenario by scenario, and writes the table (stdout), results.json,
+ * results.md and SVG charts into the results folder. Progress goes to stderr.
  * Runs under NodeRuntime.runMain, so Ctrl-C interrupts it and every server is stopped on the way out.
  *
  * Exits 1 when a run failed or any value read was wrong, 64 on a bad command line.
@@ -123,9 +124,9 @@ const program = (options: Options.Options) =>
       ? `clients: failed: ${clients.left.message}\n\n`
       : `Clients (on ${clients.right.server}):\n${ClientBench.table(clients.right)}\n\n`
     process.stdout.write(
-      `${Report.table(report)}\n\n${clientTable}${notes.map((n) => `note: ${n}\n`).join("")}Written: ${
-        files.join(", ")
-      }\n`
+      `${Report.table(report)}\n${Report.LEGEND}\n\n${clientTable}${
+        notes.map((n) => `note: ${n}\n`).join("")
+      }Written: ${files.join(", ")}\n`
     )
     const bad = results.filter((row) =>
       row.failure !== undefined || (row.median?.verifyErrors ?? 0) > 0 || (row.median?.errors ?? 0) > 0

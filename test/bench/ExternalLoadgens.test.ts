@@ -1,18 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Mcload from "../../src/bench/Mcload.js"
 import * as Memtier from "../../src/bench/Memtier.js"
-import type { RunSettings, Workload } from "../../src/bench/Workload.js"
-
-const settings: RunSettings = { host: "127.0.0.1", port: 22600, durationS: 5, prefill: true, verify: true, seed: 3 }
-const workload: Workload = {
-  conns: 50,
-  depth: 16,
-  setWeight: 1,
-  getWeight: 10,
-  keys: 100_000,
-  valueSize: 100,
-  multiGet: 1
-}
+import { settings, workload } from "./fixtures.js"
 
 // As mcload 1.x prints them (its README's Output section).
 const jsonLine =

@@ -9,11 +9,11 @@ const optionsOf = (argv: Array<string>) => {
 }
 
 describe("Options", () => {
-  it("defaults to every scenario, auto load generator, 3 runs of 5 s, verification on", () => {
+  it("defaults to every scenario but memory10m, auto load generator, 3 runs of 5 s, verification on", () => {
     expect(optionsOf([])).toEqual(Options.defaults)
+    expect(Options.defaults.scenarios).toEqual(Scenarios.SCENARIO_IDS.filter((id) => id !== "memory10m"))
     expect(Options.defaults).toMatchObject({
       loadgen: "auto",
-      scenarios: Scenarios.SCENARIO_IDS,
       durationS: 5,
       runs: 3,
       verify: true,
@@ -75,17 +75,19 @@ describe("Options", () => {
       _tag: "Run",
       options: { tls: true, scenarios: ["p16"] }
     })
-    expect(Options.parse(["--tls", "--loadgen", "mcload"])).toMatchObject({
-      _tag: "Invalid",
-      message: expect.stringContaining("built-in")
-    })
+    for (const loadgen of ["mcload", "effload", "memtier"]) {
+      expect(Options.parse(["--tls", "--loadgen", loadgen])).toMatchObject({
+        _tag: "Invalid",
+        message: expect.stringContaining("built-in")
+      })
+    }
     expect(Options.parse(["--tls", "--servers", "effcached,nodeceiling"])).toMatchObject({ _tag: "Invalid" })
   })
 
   it("refuses unknown flags and values with a message naming the flag", () => {
     for (
       const [argv, pattern] of [
-        [["--loadgen", "wrk"], /--loadgen: expected one of auto, builtin, mcload, memtier/],
+        [["--loadgen", "wrk"], /--loadgen: expected one of auto, effload, builtin, mcload, memtier/],
         [["--scenarios", "p1,p99"], /--scenarios: expected some of/],
         [["--duration", "0"], /--duration/],
         [["--runs", "1.5"], /--runs: expected a whole number/],
@@ -102,6 +104,15 @@ describe("Options", () => {
     }
     expect(Options.parse(["--help"])).toEqual({ _tag: "Help" })
     expect(Options.usage()).toContain("--loadgen")
+  })
+
+  it("takes effload by name, and the opt-in scenarios setonly16 and memory10m", () => {
+    expect(optionsOf(["--loadgen", "effload", "--scenarios", "setonly16,memory10m"])).toMatchObject({
+      loadgen: "effload",
+      scenarios: ["setonly16", "memory10m"]
+    })
+    expect(Options.usage()).toMatch(/memory10m .*opt-in/)
+    expect(Options.usage()).toContain("$NODECEILING")
   })
 })
 
@@ -129,7 +140,15 @@ describe("Scenarios", () => {
     const by = (label: string) => steps.find((s) => s.label === label)!.workload
     expect(by("mget10").multiGet).toBe(10)
     expect(by("v100k").valueSize).toBe(102_400)
-    expect(by("setonly")).toMatchObject({ setWeight: 1, getWeight: 0 })
+    expect(by("setonly")).toMatchObject({ setWeight: 1, getWeight: 0, depth: 1 })
+    expect(by("setonly16")).toMatchObject({ setWeight: 1, getWeight: 0, depth: 16, conns: 50, valueSize: 100 })
     expect(steps.every((s) => s.kind === "memory" || s.workload.depth >= 1)).toBe(true)
+  })
+
+  it("fills 10,000,000 items in memory10m, on servers given room for all of them", () => {
+    const [step] = Scenarios.steps(["memory10m"])
+    expect(step).toMatchObject({ kind: "memory", workload: { keys: 10_000_000, valueSize: 100 } })
+    expect(step!.memoryMb).toBeGreaterThanOrEqual(4096)
+    expect(Scenarios.steps(["memory"])[0]!.memoryMb).toBeUndefined()
   })
 })

@@ -8,6 +8,7 @@ import {
   ladderSeries,
   median,
   medianOf,
+  ratioToCeiling,
   ratioToMemcached,
   type StepResult
 } from "../../src/bench/Results.js"
@@ -207,6 +208,48 @@ describe("Report", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe("Report with the node ceiling", () => {
+  const memoryRow = (server: ServerName, rssMb: number, fillSeconds: number): StepResult => ({
+    ...ladderRow(server, 50, [], rssMb * 2 ** 20),
+    scenario: "memory",
+    step: "memory",
+    kind: "memory",
+    median: undefined,
+    fillSeconds,
+    items: 1_000_000
+  })
+  const withCeiling: BenchReport = {
+    meta: { ...report.meta, servers: ["effcached", "memcached", "nodeceiling"] },
+    results: [
+      ladderRow("effcached", 50, [run(50_000, 2000)], 230 * 2 ** 20),
+      ladderRow("memcached", 50, [run(100_000, 500)], 25 * 2 ** 20),
+      ladderRow("nodeceiling", 50, [run(80_000, 1000)], 100 * 2 ** 20),
+      memoryRow("effcached", 290, 10),
+      memoryRow("memcached", 200, 4),
+      memoryRow("nodeceiling", 380, 5)
+    ]
+  }
+
+  it("gives the ratio to the ceiling beside the ratio to memcached, and a memory step's fill rate", () => {
+    const effcached = withCeiling.results[0]!
+    expect(ratioToCeiling(withCeiling, effcached, (r) => r.median?.opsPerSec)).toBeCloseTo(0.625, 6)
+    expect(ratioToCeiling(report, report.results[0]!, (r) => r.median?.opsPerSec)).toBeUndefined()
+    const lines = Report.table(withCeiling).split("\n")
+    expect(lines[2]).toMatch(/^p1 c50\s+effcached\s+50,000 \(0\.50x, 0\.63x nc\)\s+1,000\s+2,000 \(4\.00x, 2\.00x nc\)/)
+    expect(lines[4]).toMatch(/^p1 c50\s+nodeceiling\s+80,000 \(0\.80x, 1\.00x nc\)/)
+    expect(lines[5]).toMatch(
+      /^memory\s+effcached\s+100,000 \(0\.40x, 0\.50x nc\)\s+-\s+-\s+-\s+290 \(1\.45x, 0\.76x nc\)/
+    )
+    expect(Report.markdown(withCeiling)).toContain(Report.LEGEND)
+  })
+
+  it("leaves brackets out where there is nothing to compare with", () => {
+    expect(Report.ratios(undefined, undefined)).toBe("")
+    expect(Report.ratios(undefined, 0.5)).toBe(" (0.50x nc)")
+    expect(Report.ratios(1.5, undefined)).toBe(" (1.50x)")
   })
 })
 
