@@ -92,6 +92,14 @@ const keyOf = (request: Request | undefined): string =>
   request === undefined ? "" : "keys" in request ? request.keys[0]! : "key" in request ? request.key : ""
 
 /**
+ * How a binary connection ended: `"linger"` (quit, hang-up: the usual lingering close) or `"abort"`
+ * (a packet memcached closes on, such as a command before authentication: memcached writes its error
+ * and closes the socket at once, so a client's next write meets a reset; clients such as memcached's
+ * t/binary-sasl.t reconnect only then).
+ */
+export type BinaryEnd = "linger" | "abort"
+
+/**
  * Serves a binary connection from its first read (`first`) until it quits, errs in a way memcached
  * closes on, or disconnects.
  */
@@ -116,6 +124,7 @@ export const serveBinary = (connection: LiveConnection, services: Services, firs
     // Whether a packet arrived since the idle clock was last reset; the clock is read once per batch.
     let sawCommand = false
     let tracer: WatchTrace | undefined
+    let end: BinaryEnd = "linger"
 
     const push = (request: Request | undefined, result: Result | undefined, control?: BinaryError | SaslReply) => {
       requests.push(request)
@@ -134,9 +143,14 @@ export const serveBinary = (connection: LiveConnection, services: Services, firs
         switch (next._tag) {
           case "BinaryError":
             push(undefined, Res.results.silent, next)
-            if (next.close) return Stop.Close
+            if (next.close) {
+              end = "abort"
+              return Stop.Close
+            }
             break
           case "Close":
+            // A bad magic byte: memcached closes at once, without a reply.
+            end = "abort"
             return Stop.Close
           case "SaslListMechs":
             reader.authenticated = false
@@ -230,4 +244,6 @@ export const serveBinary = (connection: LiveConnection, services: Services, firs
       yield* flush()
       if (stop === Stop.Close || channel.gone) break
     }
+    // Widened: the closure's assignments are invisible to narrowing here.
+    return end as BinaryEnd
   })

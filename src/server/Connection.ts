@@ -238,6 +238,8 @@ const serveConnection = (connection: LiveConnection, services: Services) => {
     // Under -Y every connection is read as text until it authenticates, binary packets included
     // (memcached's binding protocol is then ASCII).
     let first = !authenticator.enabled
+    // Whether the close lingers (see SocketChannel.close); a binary protocol error closes at once.
+    let linger = true
     let chunk: Buffer | null = authenticator.enabled
       ? yield* authenticate(connection, authenticator.reader(), counters, clock)
       : yield* channel.read
@@ -248,7 +250,7 @@ const serveConnection = (connection: LiveConnection, services: Services) => {
         // As memcached: `-B binary` (or -S) takes every connection as binary, `auto` looks at its first byte.
         if (settings.protocol === "binary" || (settings.protocol === "auto" && chunk[0] === BINARY_MAGIC)) {
           counters.bytesRead -= chunk.length
-          yield* serveBinary(connection, services, chunk)
+          linger = (yield* serveBinary(connection, services, chunk)) === "linger"
           break
         }
       }
@@ -298,7 +300,7 @@ const serveConnection = (connection: LiveConnection, services: Services) => {
       yield* commands.requestShutdown
     }
     // A client that never reads its last replies cannot hold the fiber: the socket is destroyed below.
-    yield* channel.close(CLOSE_GRACE_MS)
+    yield* channel.close(CLOSE_GRACE_MS, linger)
   })
   const closed = Effect.suspend(() => {
     connection.socket.destroy()

@@ -152,8 +152,10 @@ export class SocketChannel {
    * graceful shutdown or a hang-up owes. When the client has closed its side first (the usual end),
    * there is nothing to linger for: it completes once the replies are flushed.
    * One timer, not a forked timeout: every connection ends here, thousands a second in a reconnect storm.
+   * With `linger` false it does not wait for the client: once the replies are flushed the socket is
+   * closed (memcached's close after a binary protocol error), so the client's next write is reset.
    */
-  close(graceMs: number): Effect.Effect<void> {
+  close(graceMs: number, linger = true): Effect.Effect<void> {
     return Effect.async((resume) => {
       const socket = this.socket
       if (socket.destroyed) return resume(Effect.void)
@@ -166,8 +168,8 @@ export class SocketChannel {
         }
       }
       const timer = setTimeout(done, graceMs)
-      if (this.peerEnded) {
-        // The client closed first (the usual end): nothing more will come, so no need to linger.
+      if (this.peerEnded || !linger) {
+        // The client closed first (the usual end), or this close must not wait: no lingering.
         socket.once("finish", done)
       } else {
         this.inputShut = true

@@ -3,11 +3,13 @@
  * run over TLS against effcached started with `-Z` and memcached's t/server_crt.pem and
  * t/server_key.pem: each script gets a fresh daemon (`T_MEMD_USE_DAEMON`) and connects with
  * `SSL_TEST=1`. t/ascii-auth.t runs against effcached with `-Y` and memcached's t/authfile, over TLS too;
- * so do the binary protocol's t/binary.t and t/binary-get.t.
+ * so do the binary protocol's t/binary.t and t/binary-get.t. t/binary-sasl.t runs over plain TCP against
+ * `-S -B binary` with a pwdb holding its user.
  *
  * Every test point must pass, except those listed with the reason; a listed one must fail (so the
  * list stays true). docs/compatibility.md explains each.
  */
+import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -17,11 +19,30 @@ import { isCI, requireTool, startEffcached } from "../support/servers.js"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 
-/** A script, the daemon's extra flags, and the test points allowed to fail, with why. */
+/**
+ * A script, the daemon's extra flags, and the test points allowed to fail, with why; `plain` runs it
+ * over plain TCP (no `-Z`, no `SSL_TEST`), `env` adds to the script's environment.
+ */
 interface Script {
   readonly name: string
   readonly args?: (t: string) => ReadonlyArray<string>
   readonly allowed?: Readonly<Record<number, string>>
+  readonly plain?: boolean
+  readonly env?: (dir: string) => Readonly<Record<string, string>>
+}
+
+/**
+ * t/binary-sasl.t's user, in memcached's pwdb format (the script authenticates as user@realm), written
+ * into the extracted source. The script also runs Cyrus's `saslpasswd2` to create that user in a
+ * sasldb; a stand-in that does nothing comes first on its PATH (effcached reads the pwdb, and the real
+ * tool would write /etc/sasldb2 when run as root).
+ */
+const saslSetup = (dir: string) => {
+  fs.writeFileSync(path.join(dir, "sasl-pwdb"), "testuser@memcached.realm:testpass\n")
+  const bin = path.join(dir, "sasl-bin")
+  fs.mkdirSync(bin, { recursive: true })
+  fs.writeFileSync(path.join(bin, "saslpasswd2"), "#!/bin/sh\ncat >/dev/null\n", { mode: 0o755 })
+  return { RUN_SASL_TESTS: "1", PATH: `${bin}:${process.env["PATH"] ?? ""}` }
 }
 
 /**
@@ -63,7 +84,19 @@ const SCRIPTS: ReadonlyArray<Script> = [
   { name: "issue_192" },
   { name: "ascii-auth", args: (t) => ["-Y", path.join(t, "authfile")] },
   { name: "binary" },
-  { name: "binary-get" }
+  { name: "binary-get" },
+  {
+    name: "binary-sasl",
+    plain: true,
+    args: (t) => ["-S", "-B", "binary", "--sasl-pwdb", path.join(t, "..", "sasl-pwdb")],
+    env: saslSetup,
+    allowed: {
+      1: "the script starts memcached with -S -B auto and expects a refusal; a running daemon keeps its flags",
+      2: "the same with -S -B ascii",
+      3: "the same with -S -B binary -B ascii",
+      6: "effcached offers PLAIN only; Debian's memcached lists the Cyrus plugins installed (CRAM-MD5 PLAIN)"
+    }
+  }
 ]
 
 /**
@@ -85,17 +118,21 @@ const slot = async (): Promise<() => void> => {
 /** Runs one script against a fresh daemon and checks its test points. */
 const runScript = async (script: Script, dir: string) => {
   const t = path.join(dir, "t")
-  const server = await startEffcached([
-    "-Z",
-    "-o",
-    `ssl_chain_cert=${path.join(t, "server_crt.pem")},ssl_key=${path.join(t, "server_key.pem")}`,
-    ...(script.args?.(t) ?? [])
-  ])
+  const env = script.env?.(dir) ?? {}
+  const tls = script.plain === true
+    ? []
+    : ["-Z", "-o", `ssl_chain_cert=${path.join(t, "server_crt.pem")},ssl_key=${path.join(t, "server_key.pem")}`]
+  const server = await startEffcached([...tls, ...(script.args?.(t) ?? [])])
   try {
     const run = await runProgram("perl", [path.join(t, `${script.name}.t`)], {
       timeoutMs: 240_000,
       cwd: dir,
-      env: { ...process.env, T_MEMD_USE_DAEMON: `127.0.0.1:${server.port}`, SSL_TEST: "1" }
+      env: {
+        ...process.env,
+        ...env,
+        T_MEMD_USE_DAEMON: `127.0.0.1:${server.port}`,
+        ...(script.plain === true ? {} : { SSL_TEST: "1" })
+      }
     })
     const { planned, points } = parseTap(run.stdout)
     const report = `${run.stdout.slice(-4000)}\n--- stderr ---\n${run.stderr.slice(-4000)}`

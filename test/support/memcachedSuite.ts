@@ -48,9 +48,14 @@ export const fetchMemcachedSource = async (daemon: string): Promise<MemcachedSou
     return { _tag: "Unavailable", reason: `could not extract ${tarball}: ${extract.stderr.trim()}` }
   }
   const source = path.join(work, dir)
+  // The scripts ask `memcached-debug -h` what the server supports before most connections (TLS, unix
+  // sockets, SASL): answered from a copy taken once, not a Node start (over a second on a loaded machine) each.
+  const help = spawnSync(process.execPath, [daemon, "-h"], { encoding: "utf8" })
+  fs.writeFileSync(path.join(source, "memcached-help.txt"), help.stdout)
   fs.writeFileSync(
     path.join(source, "memcached-debug"),
-    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(daemon)} "$@"\n`,
+    `#!/bin/sh\nif [ "$*" = "-h" ]; then exec cat ${JSON.stringify(path.join(source, "memcached-help.txt"))}; fi\n` +
+      `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(daemon)} "$@"\n`,
     { mode: 0o755 }
   )
   return { _tag: "Ready", dir: source, remove }
