@@ -8,7 +8,7 @@
 import type { Workload } from "./Workload.js"
 
 /** The scenarios, in the order they run. */
-export const SCENARIO_IDS = ["p1", "p16", "mget10", "v100k", "setonly", "memory", "clients"] as const
+export const SCENARIO_IDS = ["p1", "p16", "mget10", "v100k", "setonly", "memory", "clients", "persistence"] as const
 
 /** One of SCENARIO_IDS. */
 export type ScenarioId = (typeof SCENARIO_IDS)[number]
@@ -28,7 +28,9 @@ export const DESCRIPTIONS: Record<ScenarioId, string> = {
   setonly: "sets only, 50 connections, 100-byte values, 100,000 keys",
   memory: "RSS after 1,000,000 pipelined sets of 100-byte values",
   clients:
-    "client libraries compared (effcached's, memcached, memcache-client) on one server: 50 in flight, get/set 1:10"
+    "client libraries compared (effcached's, memcached, memcache-client) on one server: 50 in flight, get/set 1:10",
+  persistence:
+    "effcached's --data-dir: restore of 1,000,000 items; p16 throughput off/everysec/always; p99 under snapshots"
 }
 
 /** One thing to measure on every server: a load run, or a memory fill. */
@@ -64,6 +66,9 @@ export const steps = (
         return [{ scenario: id, label: id, kind: "memory", workload: { ...base, keys: MEMORY_ITEMS } }]
       case "clients":
         // Not a server step: ClientBench runs it (the clients vary, the server does not).
+        return []
+      case "persistence":
+        // Not a server step: PersistenceBench runs it (effcached's persistence settings vary).
         return []
     }
   })
