@@ -131,14 +131,18 @@ const damages = (file: string, random: Random): Array<Damage> => {
   const size = fs.statSync(file).size
   const out: Array<Damage> = []
   const at = (n: number) => random.below(Math.max(1, n))
-  if (size > 0) {
-    for (const length of [0, at(size), at(size), size - 1 - at(Math.min(size, 64))]) {
+  // A lock is a few bytes: emptied, garbage and deleted say what there is to say about it.
+  if (kindOf(path.basename(file)).includes("lock")) {
+    out.push({ name: `truncated to 0 of ${size} bytes`, apply: (f) => fs.truncateSync(f, 0) })
+  } else if (size > 0) {
+    // Anywhere, and within the last record or so (a torn last write).
+    for (const length of [at(size), size - 1 - at(Math.min(size, 64))]) {
       out.push({
         name: `truncated to ${length} of ${size} bytes`,
         apply: (f) => fs.truncateSync(f, Math.max(0, length))
       })
     }
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 2; i++) {
       const offset = at(size)
       const bit = random.below(8)
       out.push({
@@ -161,13 +165,35 @@ const damages = (file: string, random: Random): Array<Damage> => {
       }
     })
   }
-  for (const length of [1 + random.below(16), 100 + random.below(4000)]) {
-    const garbage = Buffer.from(Array.from({ length }, () => random.below(256)))
-    out.push({ name: `${length} bytes of garbage appended`, apply: (f) => fs.appendFileSync(f, garbage) })
-  }
+  const length = 1 + random.below(2000)
+  const garbage = Buffer.from(Array.from({ length }, () => random.below(256)))
+  out.push({ name: `${length} bytes of garbage appended`, apply: (f) => fs.appendFileSync(f, garbage) })
   out.push({ name: "deleted", apply: (f) => fs.rmSync(f) })
   return out
 }
+
+/** A file's kind: its name with the numbers taken out (`log-2.log` is a `log-N.log`). */
+const kindOf = (relative: string) => relative.replace(/\d+/g, "N")
+
+/** The largest file of each kind in `dir`: the one whose damage can do the most harm. */
+const onePerKind = (dir: string): Array<string> => {
+  const largest = new Map<string, string>()
+  for (const relative of filesUnder(dir)) {
+    const kind = kindOf(relative)
+    const held = largest.get(kind)
+    if (held === undefined || fs.statSync(path.join(dir, relative)).size > fs.statSync(path.join(dir, held)).size) {
+      largest.set(kind, relative)
+    }
+  }
+  return [...largest.values()]
+}
+
+/** Words of a log line saying that something was dropped. */
+const DROPPED = /drop|damage|corrupt|missing|truncat|checksum|crc/i
+
+/** Whether a one-line refusal names the damaged file (a lock may be named by its data dir). */
+const names = (line: string, dir: string, relative: string): boolean =>
+  line.includes(path.basename(relative)) || (kindOf(relative).includes("lock") && line.includes(dir))
 
 /** Starts a server on a damaged copy and holds it to the rules; problems in words. */
 const tryDamaged = async (relative: string, damage: Damage): Promise<Array<string>> => {
@@ -181,7 +207,7 @@ const tryDamaged = async (relative: string, damage: Damage): Promise<Array<strin
     return [
       ...(launched.code === 0 ? [`${what}: exited 0 without serving`] : []),
       ...(STACK_FRAME.test(launched.stderr) ? [`${what}: a stack trace on stderr:\n${launched.stderr}`] : []),
-      ...(lines.length !== 1 || !lines[0]!.includes(path.basename(relative))
+      ...(lines.length !== 1 || !names(lines[0]!, dir, relative)
         ? [`${what}: exited ${launched.code ?? launched.signal} without one line naming the file:\n${launched.stderr}`]
         : [])
     ]
@@ -192,8 +218,9 @@ const tryDamaged = async (relative: string, damage: Damage): Promise<Array<strin
     const found = await readItems(server.port, keys)
     problems = wrongValues(found).map((p) => `${what}: ${p}`)
     const lost = keys.filter((key) => !sameItem(found.get(key), last(key)))
-    // Serving less than was stored is allowed, silently losing it is not: the log says what was dropped.
-    if (lost.length > 0 && linesOf(server.stderr()).length === 0) {
+    // Serving less than was stored is allowed, silently losing it is not: the log says what was dropped
+    // (a deleted file aside: without a manifest the server may not know it existed).
+    if (lost.length > 0 && damage.name !== "deleted" && !DROPPED.test(server.stderr())) {
       problems.push(`${what}: ${lost.length} keys lost (${lost.slice(0, 3).join(", ")}...) and nothing logged`)
     }
   } finally {
@@ -206,18 +233,18 @@ const tryDamaged = async (relative: string, damage: Damage): Promise<Array<strin
 
 describe("restoring a damaged data dir", () => {
   it("finds files to damage: a snapshot and a log at least", () => {
-    expect(filesUnder(pristine).length, filesUnder(pristine).join(", ")).toBeGreaterThanOrEqual(2)
+    expect(onePerKind(pristine).length, filesUnder(pristine).join(", ")).toBeGreaterThanOrEqual(2)
   })
 
   it("never serves a wrong value or flags, never hangs, never prints a stack trace", async () => {
     const random = new Random(22)
-    const cases = filesUnder(pristine).flatMap((relative) =>
+    const cases = onePerKind(pristine).flatMap((relative) =>
       damages(path.join(pristine, relative), random).map((damage) => ({ relative, damage }))
     )
     const problems: Array<string> = []
-    // Two at a time: each case is a daemon start (the machine has 2 cores).
-    for (let i = 0; i < cases.length; i += 2) {
-      const batch = cases.slice(i, i + 2)
+    // Three at a time: each case is a daemon start, mostly waiting on module loading and I/O.
+    for (let i = 0; i < cases.length; i += 3) {
+      const batch = cases.slice(i, i + 3)
       for (const found of await Promise.all(batch.map(({ damage, relative }) => tryDamaged(relative, damage)))) {
         problems.push(...found)
       }

@@ -118,6 +118,9 @@ describe.runIf(tmpfsAvailable)("a full disk (a 1 MB tmpfs), --appendfsync always
         connection.send("shutdown\r\n")
         await connection.waitForClose()
         await waitListening(p2, child, () => stderr)
+      // The operator learns why: the first server logged the failure (once per kind, not per write).
+      const firstLog = stderr.slice(0, stderr.indexOf("--- second server ---"))
+      expect(firstLog).toMatch(/ENOSPC/)
         const found = await readItems(p2, [...acked.keys(), ...refused.keys()])
         const lost = [...acked].filter(([key, item]) => !sameItem(found.get(key), item))
         expect(lost.map(([key, item]) => `${key}: ${showItem(found.get(key))}, acknowledged ${showItem(item)}`))
