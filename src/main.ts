@@ -20,6 +20,7 @@ import { Lifecycle } from "./server/Lifecycle.js"
 import type { ListenError } from "./server/Listener.js"
 import { Logging } from "./server/Logging.js"
 import { Reload } from "./server/Reload.js"
+import { PartitionedStore } from "./store/PartitionedStore.js"
 
 /** sysexits' EX_USAGE: the command line was wrong. */
 const EX_USAGE = 64
@@ -52,6 +53,17 @@ const addOns = (settings: Settings): Effcached.AddOn<ListenError> =>
       Effect.promise(() => import("./metrics/MetricsServer.js")).pipe(Effect.map((m) => m.MetricsServer.layer))
     )
 
+/**
+ * The store: persistent with `--data-dir` (its module imported only then), else in memory. A data dir
+ * that cannot be used is one line on stderr and a non-zero exit, like a log file that cannot be opened.
+ */
+const storeLayer = (settings: Settings) =>
+  settings.dataDir === null
+    ? PartitionedStore.layer
+    : Layer.unwrapEffect(
+      Effect.promise(() => import("./persistence/Persistence.js")).pipe(Effect.map((m) => m.Persistence.layer()))
+    )
+
 /** Serves until a client asks to shut down, the store fails, or the fiber is interrupted by a signal. */
 const serveUntilShutdown = Effect.flatMap(Lifecycle, (lifecycle) => lifecycle.shutdownRequested).pipe(
   Effect.onInterrupt(() => Effect.logInfo("signal received: shutting down")),
@@ -76,7 +88,10 @@ switch (command._tag) {
       for (const warning of command.warnings) yield* Effect.logInfo(warning)
       yield* Effect.provide(
         serveUntilShutdown,
-        Layer.provideMerge(Reload.layer, Effcached.layer(command.settings, addOns(command.settings)))
+        Layer.provideMerge(
+          Reload.layer,
+          Effcached.layer(command.settings, addOns(command.settings), storeLayer(command.settings))
+        )
       ).pipe(
         Effect.onExit((exit) =>
           exit._tag === "Success" || Cause.isInterruptedOnly(exit.cause) ? Effect.logInfo("stopped") : Effect.void
@@ -89,6 +104,11 @@ switch (command._tag) {
       // A certificate, key, TLS option or -Y file that cannot be used: one line naming it.
       Effect.catchTag("TlsConfigError", (e) => exit(e.message, e.exitCode)),
       Effect.catchTag("AuthFileError", (e) => exit(e.message, e.reason === "open" ? EX_CANTCREAT : EX_USAGE)),
+      Effect.catchTag("PersistenceError", (e) =>
+        Effect.sync(() => {
+          process.stderr.write(`effcached: ${e.message}\n`)
+          process.exitCode = e.exitCode
+        })),
       Effect.tapErrorCause((cause) =>
         Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logFatal("unexpected failure", cause)
       ),

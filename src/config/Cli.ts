@@ -9,7 +9,7 @@
  */
 import { isLoopback, parseListen } from "./ListenAddresses.js"
 import { MEMCACHED_TUNING_OPTIONS } from "./MemcachedTuning.js"
-import { defaults, type LogFormat, type Settings } from "./ServerConfig.js"
+import { type AppendFsync, defaults, type LogFormat, type Settings } from "./ServerConfig.js"
 import { applyTlsOption } from "./TlsSettings.js"
 
 /** What the command line asks for. */
@@ -37,6 +37,7 @@ const MAX_VERBOSITY = 3
 const MAX_IDLE_TIMEOUT = 365 * 24 * 3600
 
 const LOG_FORMATS: ReadonlyArray<LogFormat> = ["logfmt", "pretty", "json"]
+const FSYNC_MODES: ReadonlyArray<AppendFsync> = ["always", "everysec", "no"]
 
 /** memcached's `-o a,b=c,...`: idle_timeout is honoured, memcached-internal tuning ignored, the rest refused. */
 const applyExtended = (raw: string, s: Mutable, warnings: Array<string>): void => {
@@ -192,6 +193,32 @@ const options: ReadonlyArray<Option> = [
     arg: "<num>",
     help: "serve Prometheus metrics at http://<listen address>:<num>/metrics (default: off)",
     apply: (v, s) => (s.metricsPort = integer(v, 0, 65535, "a port number from 0 to 65535"))
+  },
+  {
+    long: "data-dir",
+    env: "EFFCACHED_DATA_DIR",
+    arg: "<dir>",
+    help: "persistence: keep a change log and snapshots here and restore them at start (see docs/persistence.md)",
+    apply: (v, s) => {
+      if (v.length === 0) throw new Invalid("expected a folder path")
+      s.dataDir = v
+    }
+  },
+  {
+    long: "appendfsync",
+    arg: "<mode>",
+    help: "with --data-dir: always (ack once on disk), everysec (fsync each second) or no (default: everysec)",
+    apply: (v, s) => {
+      const mode = FSYNC_MODES.find((m) => m === v)
+      if (mode === undefined) throw new Invalid(`expected one of ${FSYNC_MODES.join(", ")}`)
+      s.appendfsync = mode
+    }
+  },
+  {
+    long: "snapshot-interval",
+    arg: "<seconds>",
+    help: "with --data-dir: seconds between snapshots, 0 only by log size (default: 300)",
+    apply: (v, s) => (s.snapshotInterval = integer(v, 0, MAX_IDLE_TIMEOUT, "a number of seconds"))
   },
   {
     short: "o",

@@ -59,7 +59,16 @@ export interface Settings {
   readonly authFile: string | null
   /** Port of the Prometheus metrics endpoint on the listen address (`--metrics-port`); null: off. */
   readonly metricsPort: number | null
+  /** Folder persistence keeps its files in (`--data-dir`); null: persistence off, no files at all. */
+  readonly dataDir: string | null
+  /** When the change log is fsynced (`--appendfsync`): before each ack, at least once a second, or by the OS. */
+  readonly appendfsync: AppendFsync
+  /** Seconds between snapshots (`--snapshot-interval`); 0: only when the log grows large, and at shutdown. */
+  readonly snapshotInterval: number
 }
+
+/** The `--appendfsync` modes, as Redis names them. */
+export type AppendFsync = "always" | "everysec" | "no"
 
 /** Log line formats: logfmt (`key=value`), Effect's pretty format, or one JSON object per line. */
 export type LogFormat = "logfmt" | "pretty" | "json"
@@ -85,7 +94,10 @@ export const defaults: Settings = {
   listenBacklog: 1024,
   tls: tlsDefaults,
   authFile: null,
-  metricsPort: null
+  metricsPort: null,
+  dataDir: null,
+  appendfsync: "everysec",
+  snapshotInterval: 300
 }
 
 /** The settings in effect. */

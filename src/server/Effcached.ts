@@ -67,9 +67,13 @@ export const serveWith = <E>(addOn: AddOn<E>): Layer.Layer<Services, StartupErro
 /** The server with no add-on (see {@link serveWith}). */
 export const serve: Layer.Layer<Services, StartupError, Store | ServerConfig> = serveWith(Layer.empty)
 
-/** A complete effcached server with the in-memory partitioned store, and `addOn` if given. */
-export const layer = <E = never>(
+/**
+ * A complete effcached server with the in-memory partitioned store, and `addOn` if given. `store`
+ * replaces the store's Layer (persistence with `--data-dir`); it is built before the listener accepts.
+ */
+export const layer = <E = never, S = never>(
   settings: Partial<Settings> = {},
-  addOn: AddOn<E> = Layer.empty
-): Layer.Layer<Services, StartupError | E> =>
-  serveWith(addOn).pipe(Layer.provide(PartitionedStore.layer), Layer.provide(ServerConfig.layer(settings)))
+  addOn: AddOn<E> = Layer.empty,
+  store: Layer.Layer<Store, S, ServerConfig> = PartitionedStore.layer
+): Layer.Layer<Services, StartupError | E | S> =>
+  serveWith(addOn).pipe(Layer.provide(store), Layer.provide(ServerConfig.layer(settings)))

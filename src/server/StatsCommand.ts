@@ -98,10 +98,12 @@ export const statsCommand = (args: ReadonlyArray<string>, sources: StatsSources)
   switch (args[0]) {
     case undefined:
       return Effect.zipWith(
-        store.stats,
+        Effect.zip(store.stats, store.extraStats ?? Effect.succeed([])),
         Clock.currentTimeMillis,
-        (storeStats, now) =>
-          Res.StatsReply.make({ entries: generalStats(counters, storeStats, settings, now, tls?.loadedAt()) })
+        ([storeStats, extra], now) =>
+          Res.StatsReply.make({
+            entries: [...generalStats(counters, storeStats, settings, now, tls?.loadedAt()), ...extra]
+          })
       )
     case "reset":
       return Effect.as(

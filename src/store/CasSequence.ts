@@ -13,4 +13,14 @@ export class CasSequence {
   next(): number {
     return ++this.last
   }
+
+  /** The last unique handed out (0 if none). */
+  get current(): number {
+    return this.last
+  }
+
+  /** Makes the next unique larger than `unique` (restoring persisted items keeps their CAS). */
+  advanceTo(unique: number): void {
+    if (unique > this.last) this.last = unique
+  }
 }

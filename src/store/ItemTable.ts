@@ -13,7 +13,7 @@
 import { resolveExptime } from "./Expiry.js"
 import { Item } from "./Item.js"
 import * as R from "./ItemRecord.js"
-import { hashKey } from "./KeyIndex.js"
+import { hashBytes, hashKey } from "./KeyIndex.js"
 import { EXPIRED, FLUSHED, RecordStore, type RecordStoreOptions } from "./RecordStore.js"
 
 /** Settings a table needs. */
@@ -99,11 +99,18 @@ export class ItemTable extends RecordStore {
   touch(ref: number, exptime: number, now: number): void {
     R.setExptime(this.log.buffer(ref), this.log.offset(ref), resolveExptime(exptime, now))
     this.markRead(ref, now)
+    this.changed(ref)
+  }
+
+  /** Reports a record changed in place to the journal, if any. */
+  private changed(ref: number): void {
+    if (this.journal !== undefined) this.journal.stored(this.log.buffer(ref), this.log.offset(ref))
   }
 
   /** Sets the record's store time (an `add` that failed on an existing item refreshes it, as memcached does). */
   restamp(ref: number, now: number): void {
     R.setTime(this.log.buffer(ref), this.log.offset(ref), now)
+    this.changed(ref)
   }
 
   /**
@@ -125,6 +132,7 @@ export class ItemTable extends RecordStore {
       buf.write(digits.padEnd(length, " "), start, "latin1")
       R.setCas(buf, off, this.options.cas.next())
       R.setTime(buf, off, now)
+      this.changed(ref)
       return ref
     }
     const value = Buffer.from(fits ? digits.padEnd(length, " ") : digits, "latin1")
@@ -146,6 +154,62 @@ export class ItemTable extends RecordStore {
       // memcached's oldest_live is one second before the deadline.
       this.flushedUpTo = resolveExptime(delay, now) - 1
     }
+    if (this.journal !== undefined) this.journal.flushed(delay <= 0 ? 0 : this.flushedUpTo)
+  }
+
+  /** memcached's `oldest_live` (see flush): 0 when no delayed flush_all is pending. */
+  get flushedUntil(): number {
+    return this.flushedUpTo
+  }
+
+  /** Sets a delayed flush_all's `oldest_live` (restoring a persisted one). */
+  set flushedUntil(upTo: number) {
+    this.flushedUpTo = upTo
+  }
+
+  /**
+   * Inserts a copy of a persisted record (laid out as ItemRecord, at `off` in `src`) as its key's item,
+   * replacing any; restore uses it in bulk before the server serves, so it reports nothing to the
+   * journal. The CAS sequence is the caller's business. False when memory is full under -M.
+   */
+  insertCopy(src: Buffer, off: number, now: number): boolean {
+    const length = R.length(src, off)
+    const keyStart = R.keyStart(off)
+    const keyEnd = keyStart + R.keyLength(src, off)
+    const key = src.toString("latin1", keyStart, keyEnd)
+    const hash = hashBytes(src, keyStart, keyEnd)
+    const ref = this.log.allocate(length, now)
+    if (ref < 0) {
+      this.counters.outofmemory++
+      return false
+    }
+    const buf = this.log.buffer(ref)
+    const at = this.log.offset(ref)
+    src.copy(buf, at, off, off + length)
+    R.setBits(buf, at, R.Bit.Live)
+    const previous = this.index.get(key, hash)
+    if (previous >= 0) this.discard(previous, hash)
+    this.index.set(key, hash, ref)
+    this.counters.curr_items++
+    this.counters.total_items++
+    this.counters.bytes += length
+    this.classStats.add(R.sizeClass(buf, at), R.memcachedSize(buf, at), 1)
+    return true
+  }
+
+  /** Makes room in the key index for `count` more items at once (restore knows how many are coming). */
+  reserve(count: number): void {
+    this.index.reserve(this.index.size + count)
+  }
+
+  /** Removes the item under the key at `start..end` of `src`, if any, telling no journal (restore). */
+  discardKey(src: Buffer, start: number, end: number): void {
+    this.drop(src.toString("latin1", start, end), hashBytes(src, start, end))
+  }
+
+  /** Drops every item at once without telling the journal (restoring a flush_all). */
+  clearAll(): void {
+    this.clear()
   }
 
   // ---- Detached items (the meta commands)
@@ -203,6 +267,10 @@ export class ItemTable extends RecordStore {
   writeBack(item: Item): void {
     const buf = this.log.buffer(item.ref)
     const off = this.log.offset(item.ref)
+    // The journal hears of what a client can see change; a fetch alone (access time, fetched) is not written down.
+    const journaled = this.journal !== undefined && (R.exptime(buf, off) !== item.exptime ||
+      R.cas(buf, off) !== item.cas || R.time(buf, off) !== item.time ||
+      ((R.bits(buf, off) ^ item.markers) & (ITEM_MARKERS & ~R.Bit.Fetched)) !== 0)
     R.setExptime(buf, off, item.exptime)
     R.setTime(buf, off, item.time)
     R.setAccessTime(buf, off, item.atime)
@@ -210,6 +278,7 @@ export class ItemTable extends RecordStore {
     R.clearBits(buf, off, ITEM_MARKERS)
     // A meta command that handled the item counts as a read for the eviction clock.
     R.setBits(buf, off, item.markers | R.Bit.Accessed)
+    if (journaled) this.journal!.stored(buf, off)
   }
 
   /** Writes `next` as a looked-up counter's value (see rewriteCounter); returns the item as stored. */

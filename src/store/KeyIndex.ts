@@ -107,6 +107,13 @@ export class KeyIndex {
     if (i >= 0) this.removeSlot(i)
   }
 
+  /** Grows the index at once so that `count` keys fit under the load limit (bulk inserts). */
+  reserve(count: number): void {
+    let capacity = this.capacity
+    while (count > capacity * MAX_LOAD) capacity *= 2
+    if (capacity > this.capacity) this.resize(capacity)
+  }
+
   /** Removes every entry (keeping the capacity). */
   clear(): void {
     this.refs.fill(EMPTY)

@@ -78,6 +78,8 @@ export type Message =
   | Ask<"ClassStats", ClassSnapshot>
   | Ask<"TrackSizes", void> & { readonly on: boolean }
   | Ask<"Scan", ScanSlice> & { readonly cursor: ScanCursor; readonly budget: number }
+  /** Runs `run` on the table as one message (a snapshot's slice): it must be short and must not throw on purpose. */
+  | Ask<"Run", unknown> & { readonly run: (table: ItemTable, now: number) => unknown }
 
 /** How many buckets {@link PartitionLoad.drainSizes} has: drains of 1, 2-3, 4-7, ... messages, the last open-ended. */
 export const DRAIN_SIZE_BUCKETS = 12
@@ -132,6 +134,8 @@ export const make = (table: ItemTable, index: number, failure: Deferred.Deferred
           return message.done()
         case "Scan":
           return message.done(message.cursor.slice(table, message.budget, now))
+        case "Run":
+          return message.done(message.run(table, now))
       }
     }
 

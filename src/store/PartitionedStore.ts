@@ -157,6 +157,26 @@ export class PartitionedStore implements StoreShape {
     return { next }
   }
 
+  /** How many partitions run. */
+  get partitionCount(): number {
+    return this.partitions.length
+  }
+
+  /**
+   * Runs `run` inside partition `index`'s actor, between its other messages, and gives back what it
+   * returned (a defect if it threw). Persistence walks the tables this way, a short slice at a time.
+   */
+  runIn<A>(index: number, run: (table: ItemTable, now: number) => A): Effect.Effect<A> {
+    return Effect.async<A>((resume) =>
+      this.partitions[index]!.send({
+        _tag: "Run",
+        run,
+        done: (answer) => resume(Effect.succeed(answer as A)),
+        fail: (error) => resume(Effect.die(error))
+      })
+    )
+  }
+
   /** Asks every partition the same question; fails (a defect) if answering threw in any of them. */
   private askAll<A>(tag: AskTag, fields: object = {}): Effect.Effect<Array<A>> {
     return Effect.async<Array<A>>((resume) => {

@@ -14,6 +14,7 @@
 import { itemSize } from "../domain/ItemSize.js"
 import type { Hit } from "../domain/Result.js"
 import type { CasSequence } from "./CasSequence.js"
+import type { ChangeJournal } from "./ChangeJournal.js"
 import { ClassStats } from "./ClassStats.js"
 import { isExpired } from "./Expiry.js"
 import * as R from "./ItemRecord.js"
@@ -81,6 +82,8 @@ export class RecordStore implements Cleaner {
   protected flushedUpTo = 0
   /** Where lookups, stores and evictions are reported while a watched batch runs (`watch`); else undefined. */
   trace: ItemTrace | undefined = undefined
+  /** Where changes are reported for persistence (`--data-dir`); else undefined. */
+  journal: ChangeJournal | undefined = undefined
 
   /** The table's settings. */
   readonly options: Required<RecordStoreOptions>
@@ -143,13 +146,13 @@ export class RecordStore implements Cleaner {
         this.counters.expired_unfetched++
         this.classStats.table.expired_unfetched[cls]!++
       }
-      this.remove(ref, hash)
+      this.discard(ref, hash)
       this.counters.reclaimed++
       this.classStats.table.reclaimed[cls]!++
       return EXPIRED
     }
     if (this.isFlushed(buf, off, now)) {
-      this.remove(ref, hash)
+      this.discard(ref, hash)
       return FLUSHED
     }
     return ref
@@ -179,8 +182,14 @@ export class RecordStore implements Cleaner {
     return isExpired(R.exptime(buf, off), now) || this.isFlushed(buf, off, now)
   }
 
-  /** Removes a live record: from the index, the statistics and its segment. */
+  /** A command removes a live record (delete, md): reported to the journal, then {@link discard}ed. */
   remove(ref: number, hash: number): void {
+    if (this.journal !== undefined) this.journal.removed(this.log.buffer(ref), this.log.offset(ref))
+    this.discard(ref, hash)
+  }
+
+  /** Removes a live record: from the index, the statistics and its segment. */
+  protected discard(ref: number, hash: number): void {
     const buf = this.log.buffer(ref)
     const off = this.log.offset(ref)
     const length = R.length(buf, off)
@@ -195,14 +204,14 @@ export class RecordStore implements Cleaner {
   /** Removes whatever record is under `key`, live or dead, without counting it as reclaimed. */
   drop(key: string, hash: number): void {
     const ref = this.index.get(key, hash)
-    if (ref >= 0) this.remove(ref, hash)
+    if (ref >= 0) this.discard(ref, hash)
   }
 
   /** Removes the record at `off` in `segment`, found by a walk over the segments. */
   removeAt(segment: Segment, off: number): void {
     const buf = segment.buf
     const keyStart = R.keyStart(off)
-    this.remove(this.log.ref(segment, off), hashBytes(buf, keyStart, keyStart + R.keyLength(buf, off)))
+    this.discard(this.log.ref(segment, off), hashBytes(buf, keyStart, keyStart + R.keyLength(buf, off)))
   }
 
   /** Unix seconds when the oldest item held was stored; 0 when empty. */
@@ -248,12 +257,13 @@ export class RecordStore implements Cleaner {
     buf.set(value, start)
     if (suffix !== undefined) buf.set(suffix, start + value.length)
     const previous = this.index.get(key, hash)
-    if (previous >= 0) this.remove(previous, hash)
+    if (previous >= 0) this.discard(previous, hash)
     this.index.set(key, hash, ref)
     this.counters.curr_items++
     if (fields.isNew ?? true) this.counters.total_items++
     this.counters.bytes += length
     this.classStats.add(sizeClass, size, 1)
+    if (this.journal !== undefined) this.journal.stored(buf, off)
     return ref
   }
 
@@ -321,6 +331,7 @@ export class RecordStore implements Cleaner {
             buf.copy(target, at, off, off + length)
             R.clearBits(target, at, R.Bit.Accessed)
             this.index.move(hash, ref, moved)
+            if (this.journal !== undefined) this.journal.moved(target, at)
             off += length
             continue
           }

@@ -75,6 +75,8 @@ export interface StoreShape {
   readonly sweep: (budget: number) => Effect.Effect<number>
   /** Fails if the store stops being able to serve (a partition actor stopped); never succeeds. */
   readonly failure: Effect.Effect<never, StoreFailure>
+  /** Lines a store adds to `stats` after the general ones (persistence's `persist_*`); none by default. */
+  readonly extraStats?: Effect.Effect<ReadonlyArray<readonly [string, string]>>
   /** Each partition's load, read without asking the actors (a store without partitions has none). */
   readonly load?: () => ReadonlyArray<PartitionLoad>
 }

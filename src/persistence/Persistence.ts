@@ -1,0 +1,229 @@
+/**
+ * Persistence (`--data-dir`): a Layer that provides the server's `Store` as the partitioned store with
+ * a change journal on every table, restored from the data dir before the server serves, and a
+ * `Persistence` service for its figures and on-demand snapshots. `main.ts` loads this module only with
+ * `--data-dir`; without it nothing here runs. See docs/persistence.md for the files and guarantees.
+ *
+ * @module
+ */
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
+import * as fs from "node:fs"
+import { ServerConfig } from "../config/ServerConfig.js"
+import * as Res from "../domain/Result.js"
+import { ItemTable } from "../store/ItemTable.js"
+import { PartitionedStore } from "../store/PartitionedStore.js"
+import { type Batch, Store, type StoreShape } from "../store/Store.js"
+import * as DataDir from "./DataDir.js"
+import { type FileOps, nodeFileOps } from "./FileOps.js"
+import { partitionJournal } from "./Journal.js"
+import { LogWriter } from "./LogWriter.js"
+import { restore } from "./Restore.js"
+import { Snapshots } from "./Snapshots.js"
+
+/** The data dir cannot be used: locked by another server, or not creatable. Startup fails with it. */
+export class PersistenceError extends Data.TaggedError("PersistenceError")<{
+  readonly message: string
+  /** The exit status: 75 (EX_TEMPFAIL) for a held lock, 73 (EX_CANTCREAT) otherwise. */
+  readonly exitCode: number
+}> {}
+
+/** What persistence offers besides the store. */
+export interface PersistenceShape {
+  /** The `persist_*` lines of `stats`. */
+  readonly stats: Effect.Effect<ReadonlyArray<readonly [string, string]>>
+  /** Writes a snapshot now (unless one is being written); completes when it is on disk. */
+  readonly snapshot: Effect.Effect<void>
+  /** Writes and fsyncs everything logged so far. */
+  readonly sync: Effect.Effect<void>
+}
+
+/** Options of the Layer (tests inject file failures). */
+export interface PersistenceOptions {
+  readonly files?: FileOps
+}
+
+/** Requests whose reply acknowledges a change: answered `SERVER_ERROR persistence failed` if it is not durable. */
+const ACKNOWLEDGED = new Set([
+  "Set",
+  "Add",
+  "Replace",
+  "Append",
+  "Prepend",
+  "Cas",
+  "TooLarge",
+  "Delete",
+  "Incr",
+  "Decr",
+  "Touch",
+  "FlushAll",
+  "MetaSet",
+  "MetaDelete",
+  "MetaArithmetic"
+])
+/** Those, and the reads that may change an item too (gat, mg with T or N): a batch with one waits for its fsync. */
+const CHANGING = new Set([...ACKNOWLEDGED, "Gat", "Gats", "MetaGet"])
+
+/** The reply to a write whose log record could not be made durable (`always` mode). */
+const persistenceFailed = Res.ServerError.make({ message: "persistence failed" })
+
+/** Persistence's service; its Layer also provides the `Store`. */
+export class Persistence extends Context.Tag("effcached/Persistence")<Persistence, PersistenceShape>() {
+  /** The persistent store over `--data-dir` (see the module comment). */
+  static layer(options: PersistenceOptions = {}): Layer.Layer<Store | Persistence, PersistenceError, ServerConfig> {
+    return Layer.scopedContext(make(options))
+  }
+}
+
+const make = (options: PersistenceOptions) =>
+  Effect.gen(function*() {
+    const config = yield* ServerConfig
+    const dir = config.dataDir
+    const files = options.files ?? nodeFileOps
+    if (dir === null) return yield* new PersistenceError({ message: "persistence needs --data-dir", exitCode: 64 })
+    const started = performance.now()
+    yield* Effect.try({
+      try: () => fs.mkdirSync(dir, { recursive: true }),
+      catch: (e) => new PersistenceError({ message: `cannot create data dir ${dir}: ${code(e)}`, exitCode: 73 })
+    })
+    const locked = DataDir.lock(dir)
+    if (locked._tag === "Held") {
+      return yield* new PersistenceError({
+        message: `data dir ${dir} is locked by process ${locked.pid}`,
+        exitCode: 75
+      })
+    }
+    if (locked._tag === "Failed") return yield* new PersistenceError({ message: locked.message, exitCode: 73 })
+    // Released last, after the log is closed.
+    yield* Effect.addFinalizer(() => Effect.sync(() => DataDir.unlock(locked.path)))
+
+    const listing = DataDir.list(dir)
+    for (const tmp of listing.temporary) fs.rmSync(tmp, { force: true })
+    const tables: Array<ItemTable> = []
+    const store = yield* PartitionedStore.make({
+      partitions: config.partitions,
+      maxItemSize: config.maxItemSize,
+      memoryLimit: config.memoryLimit,
+      evict: config.evictions,
+      makeTable: (tableOptions) => {
+        const table = new ItemTable(tableOptions)
+        tables.push(table)
+        return table
+      }
+    })
+    const now = Math.floor((yield* Effect.clockWith((clock) => clock.currentTimeMillis)) / 1000)
+    const report = restore(listing, tables, now)
+    for (const problem of report.problems) yield* Effect.logWarning(`persistence: ${problem}`)
+
+    const errorsSeen = new Set<string>()
+    const counters = { errors: 0 }
+    const errorLines: Array<string> = []
+    const writer = new LogWriter({
+      files,
+      mode: config.appendfsync,
+      onError: (what, error) => {
+        counters.errors++
+        const kind = `${what} ${error.code ?? "error"}`
+        // Logged once per kind: a full disk fails every write until it is freed.
+        if (!errorsSeen.has(kind)) {
+          errorsSeen.add(kind)
+          errorLines.push(`persistence: ${kind}: ${error.message}`)
+        }
+      }
+    })
+    const journal = { writer, snapshotting: false }
+    tables.forEach((table, i) => (table.journal = partitionJournal(journal, i, tables.length)))
+    const snapshots = new Snapshots({ dir, files, store, tables, journal, gen: report.lastGen + 1, counters })
+    yield* snapshots.startLog.pipe(
+      Effect.mapError((e) => new PersistenceError({ message: e.message, exitCode: 73 }))
+    )
+    const restoreSeconds = (performance.now() - started) / 1000
+    yield* Effect.logInfo(
+      `persistence: restored ${report.restored} items from ${dir} in ${restoreSeconds.toFixed(3)} s` +
+        (report.dropped > 0 ? `, ${report.dropped} damaged records dropped` : "")
+    )
+
+    const logErrors = Effect.suspend(() =>
+      Effect.forEach(errorLines.splice(0), (line) => Effect.logError(line), { discard: true })
+    )
+    if (config.appendfsync === "everysec") {
+      yield* Effect.sync(() => writer.sync()).pipe(
+        Effect.zipRight(logErrors),
+        Effect.repeat(Schedule.spaced("1 second")),
+        Effect.forkScoped
+      )
+    } else {
+      yield* logErrors.pipe(Effect.repeat(Schedule.spaced("1 second")), Effect.forkScoped)
+    }
+    yield* snapshots.schedule(config.snapshotInterval, config.memoryLimit).pipe(Effect.forkScoped)
+    yield* Effect.addFinalizer(() =>
+      Effect.async<void>((resume) => writer.close(() => resume(Effect.void))).pipe(
+        Effect.zipRight(logErrors),
+        Effect.zipRight(Effect.logInfo(`persistence: log closed in ${dir}`))
+      )
+    )
+
+    const stats: Effect.Effect<ReadonlyArray<readonly [string, string]>> = Effect.sync(() => [
+      ["persist_appendfsync", config.appendfsync],
+      ["persist_restored_items", String(report.restored)],
+      ["persist_restore_dropped", String(report.dropped)],
+      ["persist_restore_seconds", restoreSeconds.toFixed(6)],
+      ["persist_snapshots", String(snapshots.count)],
+      ["persist_snapshot_in_progress", snapshots.inProgress ? "1" : "0"],
+      ["persist_last_snapshot_time", String(snapshots.lastTime)],
+      ["persist_last_snapshot_seconds", snapshots.lastSeconds.toFixed(6)],
+      ["persist_log_bytes", String(writer.fileBytes)],
+      ["persist_fsyncs", String(writer.fsyncs)],
+      ["persist_errors", String(counters.errors)]
+    ])
+
+    const execute = config.appendfsync === "always" ? durableExecute(store.execute, writer) : store.execute
+    const wrapped: StoreShape = { ...store, execute, extraStats: stats }
+    const service: PersistenceShape = {
+      stats,
+      snapshot: snapshots.take,
+      sync: Effect.async<void>((resume) => {
+        writer.sync()
+        writer.whenDurable(writer.appended, () => resume(Effect.void))
+      })
+    }
+    return Context.make(Store, wrapped).pipe(Context.add(Persistence, service))
+  })
+
+/**
+ * `always`: the batch is answered once the fsync covering its changes is done (one fsync per group of
+ * batches); a write whose record could not be made durable answers `SERVER_ERROR persistence failed`.
+ */
+const durableExecute = (execute: StoreShape["execute"], writer: LogWriter) => (batch: Batch): Effect.Effect<void> =>
+  Effect.flatMap(execute(batch), () => {
+    if (writer.durable >= writer.appended || !writes(batch)) return Effect.void
+    return Effect.async<void>((resume) =>
+      writer.whenDurable(writer.appended, (durable) => {
+        if (!durable) failWrites(batch)
+        resume(Effect.void)
+      })
+    )
+  })
+
+/** Whether the batch has a request for the store that may change an item. */
+const writes = (batch: Batch): boolean => {
+  const requests = batch.requests
+  for (let i = 0; i < requests.length; i++) {
+    const request = requests[i]
+    if (request !== undefined && CHANGING.has(request._tag)) return true
+  }
+  return false
+}
+
+const failWrites = (batch: Batch): void => {
+  const { requests, results } = batch
+  for (let i = 0; i < requests.length; i++) {
+    const request = requests[i]
+    if (request !== undefined && ACKNOWLEDGED.has(request._tag)) results[i] = persistenceFailed
+  }
+}
+
+const code = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e)
