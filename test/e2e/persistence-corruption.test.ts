@@ -25,7 +25,7 @@ import {
   statsOf,
   useTempDirs
 } from "../support/persistence.js"
-import { launchEffcached } from "../support/servers.js"
+import { type Launched, launchEffcached } from "../support/servers.js"
 
 const tempDir = useTempDirs()
 
@@ -131,10 +131,8 @@ const damages = (file: string, random: Random): Array<Damage> => {
   const size = fs.statSync(file).size
   const out: Array<Damage> = []
   const at = (n: number) => random.below(Math.max(1, n))
-  // A lock is a few bytes: emptied, garbage and deleted say what there is to say about it.
-  if (kindOf(path.basename(file)).includes("lock")) {
-    out.push({ name: `truncated to 0 of ${size} bytes`, apply: (f) => fs.truncateSync(f, 0) })
-  } else if (size > 0) {
+  // A lock is a few bytes: garbage and deleted say what there is to say about it.
+  if (!kindOf(path.basename(file)).includes("lock") && size > 0) {
     // Anywhere, and within the last record or so (a torn last write).
     for (const length of [at(size), size - 1 - at(Math.min(size, 64))]) {
       out.push({
@@ -142,18 +140,16 @@ const damages = (file: string, random: Random): Array<Damage> => {
         apply: (f) => fs.truncateSync(f, Math.max(0, length))
       })
     }
-    for (let i = 0; i < 2; i++) {
-      const offset = at(size)
-      const bit = random.below(8)
-      out.push({
-        name: `bit ${bit} of byte ${offset} of ${size} flipped`,
-        apply: (f) => {
-          const bytes = fs.readFileSync(f)
-          bytes[offset] = bytes[offset]! ^ (1 << bit)
-          fs.writeFileSync(f, bytes)
-        }
-      })
-    }
+    const offset = at(size)
+    const bit = random.below(8)
+    out.push({
+      name: `bit ${bit} of byte ${offset} of ${size} flipped`,
+      apply: (f) => {
+        const bytes = fs.readFileSync(f)
+        bytes[offset] = bytes[offset]! ^ (1 << bit)
+        fs.writeFileSync(f, bytes)
+      }
+    })
     const offsets = Array.from({ length: 8 }, () => at(size))
     const masks = offsets.map(() => 1 + random.below(255))
     out.push({
@@ -200,8 +196,13 @@ const tryDamaged = async (relative: string, damage: Damage): Promise<Array<strin
   const dir = tempDir()
   fs.cpSync(pristine, dir, { recursive: true })
   damage.apply(path.join(dir, relative))
-  const launched = await launchEffcached(["--data-dir", dir])
   const what = `${relative} ${damage.name}`
+  let launched: Launched
+  try {
+    launched = await launchEffcached(["--data-dir", dir])
+  } catch (error) {
+    return [`${what}: ${error instanceof Error ? error.message : String(error)}`]
+  }
   if (launched._tag === "Exited") {
     const lines = linesOf(launched.stderr)
     return [

@@ -22,14 +22,14 @@ const KEYS_PER_CONN = 40
 
 /** What a mode promises after a kill: the cut-off before which every acknowledged write must survive. */
 const MODES = [
-  { mode: "always", rounds: 4, cutoff: (_killedAt: number) => Infinity, promise: "no acknowledged write lost" },
+  { mode: "always", rounds: 3, cutoff: (_killedAt: number) => Infinity, promise: "no acknowledged write lost" },
   {
     mode: "everysec",
-    rounds: 3,
+    rounds: 2,
     cutoff: (killedAt: number) => killedAt - 2000,
     promise: "only writes acknowledged in the last 2 s lost"
   },
-  { mode: "no", rounds: 2, cutoff: (_killedAt: number) => -Infinity, promise: "nothing wrong served" }
+  { mode: "no", rounds: 1, cutoff: (_killedAt: number) => -Infinity, promise: "nothing wrong served" }
 ] as const
 
 describe.each(MODES)("kill -9 under concurrent writers, --appendfsync $mode", ({ cutoff, mode, promise, rounds }) => {

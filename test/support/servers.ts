@@ -128,21 +128,34 @@ export type Launched =
     readonly stderr: string
   }
 
+/** Daemons launchEffcached started that are still running: killed if the test process exits first. */
+const launched = new Set<ChildProcess>()
+process.once("exit", () => {
+  for (const child of launched) child.kill("SIGKILL")
+})
+
 /**
- * Starts `node dist/main.js` with `args` on a free port and waits, at most `deadlineMs`, until it either
- * accepts connections or exits: for daemons that may rightly refuse to start (a held data dir, damaged
+ * Starts `node dist/main.js` with `args` on a free port and waits, at most `deadlineMs` (generous: a
+ * start on a shared 2-core machine under heavy load can take seconds), until it either accepts
+ * connections or exits: for daemons that may rightly refuse to start (a held data dir, damaged
  * files). A daemon that does neither in time is killed and the promise rejects (a hang is a failure).
  */
-export const launchEffcached = async (args: ReadonlyArray<string>, deadlineMs = 15_000): Promise<Launched> => {
+export const launchEffcached = async (args: ReadonlyArray<string>, deadlineMs = 30_000): Promise<Launched> => {
   for (let attempt = 1;; attempt++) {
     const port = await freePort()
     const child = spawn(process.execPath, [path.join(root, "dist/main.js"), "-p", String(port), ...args], {
       cwd: root,
       stdio: ["ignore", "ignore", "pipe"]
     })
+    launched.add(child)
     let stderr = ""
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()))
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+    const exited = new Promise<number | null>((resolve) =>
+      child.once("exit", (code) => {
+        launched.delete(child)
+        resolve(code)
+      })
+    )
     const closed = new Promise<void>((resolve) => child.stderr!.once("close", () => resolve()))
     const deadline = Date.now() + deadlineMs
     for (;;) {
