@@ -12,8 +12,8 @@
  * Positions are byte counts of everything appended since start, across files. Operations run one at a
  * time, in order: data, fsync, rotation to a new file, close. A failed write keeps its data and is
  * retried on the next turn, at the same file offset (so a torn tail is overwritten, not left in the
- * middle of the log); past {@link MAX_PENDING} bytes the data is dropped and `lost` is set, which
- * tells the owner that only a new snapshot makes the files whole again.
+ * middle of the log); past {@link MAX_PENDING} bytes (or once closing) the data is dropped and `lost`
+ * is set, which tells the owner that only a new snapshot makes the files whole again.
  *
  * @module
  */
@@ -49,6 +49,7 @@ export class LogWriter {
   private pos = 0
   private sealedTo = 0
   private frameStart = 0
+  private closing = false
   private readonly queue: Array<Op> = []
   private busy = false
   private scheduled = false
@@ -126,6 +127,8 @@ export class LogWriter {
 
   /** Writes and fsyncs everything appended, closes the file, then calls `done` (shutdown). */
   close(done: () => void): void {
+    // A write failing now is not retried: shutdown must not wait for a disk that stays full.
+    this.closing = true
     this.sealCurrent()
     this.queue.push({ t: "close", done })
     this.kick()
@@ -233,10 +236,11 @@ export class LogWriter {
   /** A write failed: tell the waiters it covers; drop the data if too much is waiting (see module comment). */
   private failed(op: Extract<Op, { t: "data" }>): void {
     this.failWaiters(op.end)
-    if (this.appended - this.written > MAX_PENDING) {
+    if (this.closing || this.appended - this.written > MAX_PENDING) {
       this.queue.shift()
       this.written += op.bytes
       this.lost = true
+      if (this.closing) this.step()
     }
   }
 

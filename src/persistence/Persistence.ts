@@ -116,7 +116,8 @@ const make = (options: PersistenceOptions) =>
     })
     const now = Math.floor((yield* Effect.clockWith((clock) => clock.currentTimeMillis)) / 1000)
     const report = restore(listing, tables, now)
-    for (const problem of report.problems) yield* Effect.logWarning(`persistence: ${problem}`)
+    // Part of the startup report, so shown at every verbosity (warnings wait for -v).
+    for (const problem of report.problems) yield* Effect.logInfo(`persistence: dropped: ${problem}`)
 
     const errorsSeen = new Set<string>()
     const counters = { errors: 0 }

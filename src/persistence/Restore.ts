@@ -228,10 +228,25 @@ class Replay {
   }
 }
 
+/** Bytes read per call: readFileSync refuses files over 2 GB, a snapshot of a large cache is more. */
+const READ_CHUNK = 1 << 30
+
 /** A whole file, or undefined (reported) if it cannot be read. */
 const read = (path: string, problems: Array<string>): Buffer | undefined => {
   try {
-    return fs.readFileSync(path)
+    const fd = fs.openSync(path, "r")
+    try {
+      const buf = Buffer.allocUnsafeSlow(fs.fstatSync(fd).size)
+      let at = 0
+      while (at < buf.length) {
+        const n = fs.readSync(fd, buf, at, Math.min(READ_CHUNK, buf.length - at), at)
+        if (n === 0) return buf.subarray(0, at)
+        at += n
+      }
+      return buf
+    } finally {
+      fs.closeSync(fd)
+    }
   } catch (error) {
     problems.push(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); skipped`)
     return undefined
