@@ -61,6 +61,7 @@ describe.each(MODES)("kill -9 under concurrent writers, --appendfsync $mode", ({
           // Writers stop first; a SIGTERM with requests in flight is the drain's business (shutdown.test.ts).
           stopping = true
           await Promise.all(writers)
+          expect(history.mismatches, "replies before the SIGTERM").toEqual([])
           killedAt = performance.now()
           expect(await server.stop()).toBe(0)
         } else {

@@ -7,7 +7,7 @@
  * `everysec` writes are acknowledged throughout. After a clean stop, a server on the same data dir with
  * the real file system holds every acknowledged write, and nothing wrong.
  */
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, Layer, Logger, LogLevel, ManagedRuntime } from "effect"
 import { describe, expect, it } from "vitest"
 import { type AppendFsync, ServerConfig } from "../../src/config/ServerConfig.js"
 import { type FileOps, nodeFileOps } from "../../src/persistence/FileOps.js"
@@ -57,7 +57,8 @@ const inProcess = async (dir: string, appendfsync: AppendFsync, files: FileOps) 
     Layer.provideMerge(Persistence.layer({ files })),
     Layer.provide(ServerConfig.layer({ port: 0, dataDir: dir, appendfsync, snapshotInterval: 3600 }))
   )
-  const runtime = ManagedRuntime.make(Layer.orDie(layer))
+  // Quiet: the injected failures are logged as errors, which would only clutter the test output.
+  const runtime = ManagedRuntime.make(Layer.orDie(layer).pipe(Layer.provide(Logger.minimumLogLevel(LogLevel.None))))
   const { address } = await runtime.runPromise(Listener)
   return { runtime, port: address.port }
 }

@@ -110,7 +110,12 @@ export class WriteHistory {
         try {
           reply = await connection.request(sent.request)
         } catch {
-          return acked // the server is gone: this request stays unacknowledged
+          // The server is gone (killed): this request stays unacknowledged. Still running and silent
+          // for 5 s is a stall, a failure of its own.
+          if (!connection.closed) {
+            this.mismatches.push(`no reply within 5 s to ${JSON.stringify(sent.request.slice(0, 60))}`)
+          }
+          return acked
         }
         sent.ackedAt = performance.now()
         acked++
