@@ -27,7 +27,7 @@ const CHUNK = 256 * 1024
 const MAX_PENDING = 64 * 1024 * 1024
 
 type Op =
-  | { t: "data"; bufs: Array<Buffer>; bytes: number; end: number }
+  | { t: "data"; bufs: Array<Buffer>; bytes: number; end: number; started: boolean }
   | { t: "sync" }
   | { t: "rotate"; path: string; header: Buffer; done: (error: NodeJS.ErrnoException | null) => void }
   | { t: "close"; done: () => void }
@@ -144,12 +144,13 @@ export class LogWriter {
     const buf = this.chunk.subarray(this.sealedTo, this.pos)
     this.sealedTo = this.pos
     const last = this.queue[this.queue.length - 1]
-    if (last !== undefined && last.t === "data") {
+    // Never into an operation already handed to the kernel (or fsyncing): it is dropped once done.
+    if (last !== undefined && last.t === "data" && !last.started) {
       last.bufs.push(buf)
       last.bytes += buf.length
       last.end = this.appended
     } else {
-      this.queue.push({ t: "data", bufs: [buf], bytes: buf.length, end: this.appended })
+      this.queue.push({ t: "data", bufs: [buf], bytes: buf.length, end: this.appended, started: false })
     }
   }
 
@@ -202,6 +203,7 @@ export class LogWriter {
       this.busy = false
       return this.failed(op)
     }
+    op.started = true
     this.options.files.writev(this.fd, op.bufs, this.position, (error, written) => {
       if (error !== null) {
         this.options.onError("write", error)

@@ -6,7 +6,8 @@
  * which still hold the state with the new log.
  *
  * Snapshots run every `--snapshot-interval` seconds, and sooner when the log outgrows the memory limit
- * (at least 64 MB), or when the log lost data to disk errors (only a new snapshot makes it whole).
+ * (at least 64 MB), or when the log lost data to disk errors (only a new snapshot makes it whole);
+ * after a failed snapshot, not again for 30 s.
  *
  * @module
  */
@@ -26,6 +27,9 @@ export class SnapshotIoError {
   readonly _tag = "SnapshotIoError"
   constructor(readonly message: string) {}
 }
+
+/** How long after a failed snapshot the next may start. */
+const RETRY_MS = 30_000
 
 /** Log size that triggers a snapshot before the interval: at least this, or the memory limit. */
 const MIN_LOG_TRIGGER = 64 * 1024 * 1024
@@ -68,6 +72,8 @@ export class Snapshots {
   lastSeconds = 0
   private gen: number
   private startedAt = 0
+  /** When the last snapshot failed (Clock ms): the next waits {@link RETRY_MS}, not one second. */
+  private failedAt = -Infinity
 
   constructor(private readonly options: SnapshotsOptions) {
     this.gen = options.gen
@@ -107,7 +113,10 @@ export class Snapshots {
         ),
         Effect.catchAll((error) =>
           Effect.zipRight(
-            Effect.sync(() => this.options.counters.errors++),
+            Effect.sync(() => {
+              this.options.counters.errors++
+              this.failedAt = startedAt
+            }),
             Effect.logError(`persistence: snapshot failed: ${error.message}`)
           )
         ),
@@ -180,7 +189,8 @@ export class Snapshots {
       const writer = this.options.journal.writer
       const due = (intervalSeconds > 0 && now - this.startedAt >= intervalSeconds * 1000) ||
         writer.fileBytes > trigger || writer.lost
-      return due ? this.take : Effect.void
+      // A failing disk is not hammered with a snapshot (and a new log file) every second.
+      return due && now - this.failedAt >= RETRY_MS ? this.take : Effect.void
     }).pipe(Effect.repeat(Schedule.spaced("1 second")), Effect.asVoid)
   }
 }

@@ -49,7 +49,7 @@ const memoryFiles = () => {
       if (pending.length > 0) pending.shift()!()
     }
   }
-  return { ops, files, calls, failures, flush }
+  return { ops, files, calls, failures, flush, pending }
 }
 
 const setup = (mode: "always" | "everysec" | "no") => {
@@ -99,6 +99,25 @@ describe("LogWriter", () => {
     expect(t.fake.calls).toEqual(["write", "fsync"])
     expect(t.writer.fsyncs).toBe(1)
     expect(t.frames()).toEqual(Array.from({ length: 10 }, (_, i) => `k${i}`))
+  })
+
+  it("always: frames appended while a write or its fsync is in flight go in the next group, none lost", () => {
+    const t = setup("always")
+    const acked: Array<string> = []
+    t.append("first")
+    t.writer.whenDurable(t.writer.appended, () => acked.push("first"))
+    // Complete I/O one step at a time, appending between steps (the write, then the fsync).
+    t.turns.shift()!()
+    t.append("during-write")
+    t.writer.whenDurable(t.writer.appended, () => acked.push("during-write"))
+    t.fake.pending.shift()!()
+    // Larger than what is left of the chunk: the chunk is sealed while the fsync runs.
+    const large = "L".repeat(300 * 1024)
+    t.append(large)
+    t.writer.whenDurable(t.writer.appended, () => acked.push("during-fsync"))
+    t.flush()
+    expect(acked).toEqual(["first", "during-write", "during-fsync"])
+    expect(t.frames()).toEqual(["first", "during-write", large])
   })
 
   it("everysec: writes each turn, fsyncs only when told (the owner's one-second tick)", () => {
