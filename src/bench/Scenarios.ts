@@ -17,7 +17,8 @@ export const SCENARIO_IDS = [
   "setonly16",
   "memory",
   "memory10m",
-  "clients"
+  "clients",
+  "persistence"
 ] as const
 
 /** One of SCENARIO_IDS. */
@@ -48,7 +49,9 @@ export const DESCRIPTIONS: Record<ScenarioId, string> = {
   memory10m:
     `RSS after 10,000,000 pipelined sets of 100-byte values, -m at least ${MEMORY_10M_LIMIT_MB} (opt-in: minutes)`,
   clients:
-    "client libraries compared (effcached's, memcached, memcache-client) on one server: 50 in flight, get/set 1:10"
+    "client libraries compared (effcached's, memcached, memcache-client) on one server: 50 in flight, get/set 1:10",
+  persistence:
+    "effcached's --data-dir: restore of 1,000,000 items; p16 throughput off/everysec/always; p99 under snapshots"
 }
 
 /** One thing to measure on every server: a load run, or a memory fill. */
@@ -96,6 +99,9 @@ export const steps = (
         }]
       case "clients":
         // Not a server step: ClientBench runs it (the clients vary, the server does not).
+        return []
+      case "persistence":
+        // Not a server step: PersistenceBench runs it (effcached's persistence settings vary).
         return []
     }
   })

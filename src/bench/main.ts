@@ -22,6 +22,7 @@ import * as Bench from "./Bench.js"
 import * as ClientBench from "./ClientBench.js"
 import * as Loadgens from "./Loadgens.js"
 import * as Options from "./Options.js"
+import * as PersistenceBench from "./PersistenceBench.js"
 import { Progress } from "./Progress.js"
 import * as Report from "./Report.js"
 import { type BenchReport, serverLabel } from "./Results.js"
@@ -72,9 +73,12 @@ const program = (options: Options.Options) =>
     }
     const serverWork = Bench.workOf(plan)
     const clientRuns = options.scenarios.includes("clients") ? options.runs * 3 : 0
+    const persistence = options.scenarios.includes("persistence")
+      ? PersistenceBench.workOf(options)
+      : { units: 0, seconds: 0 }
     const work = {
-      units: serverWork.units + clientRuns,
-      seconds: serverWork.seconds + clientRuns * (options.durationS + 1)
+      units: serverWork.units + clientRuns + persistence.units,
+      seconds: serverWork.seconds + clientRuns * (options.durationS + 1) + persistence.seconds
     }
     const out = path.resolve(options.out ?? path.join(root, "bench-results", timestamp(date)))
 
@@ -92,6 +96,9 @@ const program = (options: Options.Options) =>
     const results = yield* Bench.run(plan, progress)
     const clients = options.scenarios.includes("clients")
       ? yield* Effect.either(ClientBench.runClients(options, root, progress))
+      : undefined
+    const persisted = options.scenarios.includes("persistence")
+      ? yield* Effect.either(PersistenceBench.run(options, root, chosen.loadgen, progress))
       : undefined
     progress.close()
 
@@ -116,15 +123,21 @@ const program = (options: Options.Options) =>
     }
     const files = [
       ...Report.write(out, report),
-      ...(clients?._tag === "Right" ? ClientBench.write(out, clients.right, options) : [])
+      ...(clients?._tag === "Right" ? ClientBench.write(out, clients.right, options) : []),
+      ...(persisted?._tag === "Right" ? PersistenceBench.write(out, persisted.right, options) : [])
     ]
     const clientTable = clients === undefined
       ? ""
       : clients._tag === "Left"
       ? `clients: failed: ${clients.left.message}\n\n`
       : `Clients (on ${clients.right.server}):\n${ClientBench.table(clients.right)}\n\n`
+    const persistenceTable = persisted === undefined
+      ? ""
+      : persisted._tag === "Left"
+      ? `persistence: failed: ${persisted.left.message}\n\n`
+      : `Persistence (effcached):\n${PersistenceBench.table(persisted.right)}\n\n`
     process.stdout.write(
-      `${Report.table(report)}\n${Report.LEGEND}\n\n${clientTable}${
+      `${Report.table(report)}\n${Report.LEGEND}\n\n${clientTable}${persistenceTable}${
         notes.map((n) => `note: ${n}\n`).join("")
       }Written: ${files.join(", ")}\n`
     )
@@ -133,6 +146,10 @@ const program = (options: Options.Options) =>
     )
     if (clients?._tag === "Left" || (clients?.right.medians ?? []).some((m) => m.errors + m.verifyErrors > 0)) {
       process.stderr.write("bench: errors in the client scenario\n")
+      process.exitCode = 1
+    }
+    if (persisted?._tag === "Left" || (persisted?._tag === "Right" && PersistenceBench.failed(persisted.right))) {
+      process.stderr.write("bench: errors in the persistence scenario\n")
       process.exitCode = 1
     }
     if (bad.length > 0) {

@@ -37,19 +37,32 @@ export const setAll = async (port: number, entries: ReadonlyArray<Entry>, chunk 
   }
 }
 
-/** Parses a retrieval reply into the values found; throws on anything but VALUE lines and END. */
-const parseValues = (reply: string, into: Map<string, string>): void => {
+/** A value read back with its flags. */
+export interface Flagged {
+  readonly flags: number
+  readonly value: string
+}
+
+/** Parses a retrieval reply into the items found (flags and value); throws on anything but VALUE lines and END. */
+export const parseRetrieval = (reply: string, into: Map<string, Flagged>): void => {
   let pos = 0
   for (;;) {
     const eol = reply.indexOf("\r\n", pos)
     const line = reply.slice(pos, eol)
     if (line === "END") return
-    const [word, key, , bytes] = line.split(" ")
+    const [word, key, flags, bytes] = line.split(" ")
     if (word !== "VALUE" || key === undefined) throw new Error(`not a retrieval reply: ${JSON.stringify(line)}`)
     const length = Number(bytes)
-    into.set(key, reply.slice(eol + 2, eol + 2 + length))
+    into.set(key, { flags: Number(flags), value: reply.slice(eol + 2, eol + 2 + length) })
     pos = eol + 2 + length + 2
   }
+}
+
+/** Parses a retrieval reply into the values found; throws on anything but VALUE lines and END. */
+const parseValues = (reply: string, into: Map<string, string>): void => {
+  const items = new Map<string, Flagged>()
+  parseRetrieval(reply, items)
+  for (const [key, item] of items) into.set(key, item.value)
 }
 
 /** Reads `keys` with multi-key gets of `chunk` keys: the values found, by key. */

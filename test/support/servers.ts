@@ -66,22 +66,31 @@ export const startProcess = async (
     }
     await new Promise((r) => setTimeout(r, 25))
   }
-  return {
-    port,
-    process: child,
-    stderr: () => stderr,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM")
-        const timer = setTimeout(() => child.kill("SIGKILL"), 3000)
-        const code = await exited
-        clearTimeout(timer)
-        return code
-      }
-      return child.exitCode
-    }
-  }
+  return running(port, child, () => stderr, exited)
 }
+
+/** The handle of a started process: `stop` sends SIGTERM, then SIGKILL after `graceMs`, and waits. */
+const running = (
+  port: number,
+  child: ChildProcess,
+  stderr: () => string,
+  exited: Promise<number | null>,
+  graceMs = 3000
+): RunningServer => ({
+  port,
+  process: child,
+  stderr,
+  stop: async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM")
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs)
+      const code = await exited
+      clearTimeout(timer)
+      return code
+    }
+    return child.exitCode
+  }
+})
 
 /**
  * Starts `node dist/main.js` (build first: `npm test` does) with extra arguments, on `port` or a free
@@ -106,6 +115,67 @@ const onFreePort = async (start: (port: number) => Promise<RunningServer>): Prom
     } catch (error) {
       if (attempt >= 5 || !(error instanceof Error) || !/exited with 71\b|in use/i.test(error.message)) throw error
     }
+  }
+}
+
+/** How a launch ended: the daemon serves, or it exited first (with its stderr). */
+export type Launched =
+  | { readonly _tag: "Serving"; readonly server: RunningServer }
+  | {
+    readonly _tag: "Exited"
+    readonly code: number | null
+    readonly signal: NodeJS.Signals | null
+    readonly stderr: string
+  }
+
+/** Daemons launchEffcached started that are still running: killed if the test process exits first. */
+const launched = new Set<ChildProcess>()
+process.once("exit", () => {
+  for (const child of launched) child.kill("SIGKILL")
+})
+
+/**
+ * Starts `node dist/main.js` with `args` on a free port and waits, at most `deadlineMs` (generous: a
+ * start on a shared 2-core machine under heavy load can take seconds), until it either accepts
+ * connections or exits: for daemons that may rightly refuse to start (a held data dir, damaged
+ * files). A daemon that does neither in time is killed and the promise rejects (a hang is a failure).
+ */
+export const launchEffcached = async (args: ReadonlyArray<string>, deadlineMs = 30_000): Promise<Launched> => {
+  for (let attempt = 1;; attempt++) {
+    const port = await freePort()
+    const child = spawn(process.execPath, [path.join(root, "dist/main.js"), "-p", String(port), ...args], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    launched.add(child)
+    let stderr = ""
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()))
+    const exited = new Promise<number | null>((resolve) =>
+      child.once("exit", (code) => {
+        launched.delete(child)
+        resolve(code)
+      })
+    )
+    const closed = new Promise<void>((resolve) => child.stderr!.once("close", () => resolve()))
+    const deadline = Date.now() + deadlineMs
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) break
+      if (await canConnect(port)) {
+        // A restore or a final snapshot may take a moment: 5 s before SIGKILL.
+        return { _tag: "Serving", server: running(port, child, () => stderr, exited, 5000) }
+      }
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL")
+        await exited
+        throw new Error(`effcached ${args.join(" ")}: neither served nor exited within ${deadlineMs} ms: ${stderr}`)
+      }
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    await exited
+    await closed
+    // Its port taken between being found free and being bound: another port (see onFreePort).
+    if (child.exitCode === 71 && /cannot listen on .*in use/i.test(stderr) && attempt < 5) continue
+    return { _tag: "Exited", code: child.exitCode, signal: child.signalCode, stderr }
   }
 }
 
