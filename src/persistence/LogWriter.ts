@@ -235,9 +235,13 @@ export class LogWriter {
     })
   }
 
-  /** A write failed: tell the waiters it covers; drop the data if too much is waiting (see module comment). */
+  /**
+   * A write failed: tell every waiter (nothing after the failed data can become durable before it does,
+   * and a waiter left waiting would be a client never answered while the disk stays full); drop the
+   * data if too much is waiting (see module comment). The next append or sync retries it.
+   */
   private failed(op: Extract<Op, { t: "data" }>): void {
-    this.failWaiters(op.end)
+    this.failWaiters(Number.POSITIVE_INFINITY)
     if (this.closing || this.appended - this.written > MAX_PENDING) {
       this.queue.shift()
       this.written += op.bytes

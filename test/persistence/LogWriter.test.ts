@@ -154,6 +154,28 @@ describe("LogWriter", () => {
     expect(t.frames()).toEqual(["lost-ack", "next"])
   })
 
+  it("always: writes queued behind a failed one are answered (false) while the disk stays full, never left waiting", () => {
+    const t = setup("always")
+    t.fake.failures.write = "ENOSPC"
+    const acked: Array<string> = []
+    t.append("first")
+    t.writer.whenDurable(t.writer.appended, (ok) => acked.push(`first ${ok}`))
+    t.flush()
+    // Each later write retries the failed data first; while that fails, its own waiter must hear so.
+    for (const key of ["second", "third"]) {
+      t.append(key)
+      t.writer.whenDurable(t.writer.appended, (ok) => acked.push(`${key} ${ok}`))
+      t.flush()
+    }
+    expect(acked).toEqual(["first false", "second false", "third false"])
+    delete t.fake.failures.write
+    t.append("fourth")
+    t.writer.whenDurable(t.writer.appended, (ok) => acked.push(`fourth ${ok}`))
+    t.flush()
+    expect(acked).toEqual(["first false", "second false", "third false", "fourth true"])
+    expect(t.frames()).toEqual(["first", "second", "third", "fourth"])
+  })
+
   it("closing while the disk stays full drops the unwritable data instead of waiting forever", () => {
     const t = setup("everysec")
     t.fake.failures.write = "ENOSPC"
