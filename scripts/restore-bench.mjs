@@ -92,6 +92,9 @@ const once = async () => {
   const ms = performance.now() - t0
   const reply = await request(`get key:0\r\n`, (r) => r.endsWith("END\r\n"))
   if (!reply.startsWith("VALUE")) throw new Error(`key:0 not restored: ${reply}`)
+  const stats = await request("stats\r\n", (r) => r.endsWith("END\r\n"))
+  const restored = /STAT persist_restored_items (\d+)/.exec(stats)?.[1]
+  if (Number(restored) !== items) throw new Error(`restored ${restored} items, not ${items}`)
   child.kill("SIGTERM")
   await stopped(child)
   return ms
