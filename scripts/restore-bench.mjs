@@ -95,18 +95,19 @@ const once = async () => {
   const stats = await request("stats\r\n", (r) => r.endsWith("END\r\n"))
   const restored = /STAT persist_restored_items (\d+)/.exec(stats)?.[1]
   if (Number(restored) !== items) throw new Error(`restored ${restored} items, not ${items}`)
+  const hwm = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, "latin1"))?.[1]
   child.kill("SIGTERM")
   await stopped(child)
-  return ms
+  return [ms, Number(hwm) / 1024]
 }
 
 if (!fs.existsSync(dir) || process.env.REFILL) await fill()
 console.log(`files: ${fs.readdirSync(dir).map((f) => `${f} ${fs.statSync(`${dir}/${f}`).size}`).join(", ")}`)
 const times = []
 for (let i = 0; i < runs; i++) {
-  const ms = await once()
+  const [ms, peakMb] = await once()
   times.push(ms)
-  console.log(`run ${i + 1}: ${ms.toFixed(0)} ms`)
+  console.log(`run ${i + 1}: ${ms.toFixed(0)} ms, peak RSS ${peakMb.toFixed(0)} MB`)
 }
 times.sort((a, b) => a - b)
 console.log(`median of ${runs}: ${times[Math.floor(times.length / 2)].toFixed(0)} ms (${items} items)`)
