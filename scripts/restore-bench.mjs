@@ -6,6 +6,8 @@
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
+import { performance } from "node:perf_hooks"
+import { setTimeout as sleep } from "node:timers/promises"
 
 const dir = process.argv[2] ?? "/tmp/effc-restore-1m"
 const items = Number(process.argv[3] ?? 1_000_000)
@@ -40,7 +42,7 @@ const connectLoop = async (text, done) => {
     try {
       return await request(text, done)
     } catch {
-      await new Promise((r) => setTimeout(r, 5))
+      await sleep(5)
     }
   }
 }
@@ -79,7 +81,7 @@ const fill = async () => {
   for (;;) {
     const stats = await connectLoop("stats\r\n", (r) => r.endsWith("END\r\n"))
     if (/STAT persist_snapshots [1-9]/.test(stats)) break
-    await new Promise((r) => setTimeout(r, 200))
+    await sleep(200)
   }
   again.kill("SIGTERM")
   await stopped(again)
