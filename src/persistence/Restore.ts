@@ -5,6 +5,9 @@
  * When the snapshot holds more than the tables' memory (a smaller `-m`), its records are inserted in
  * order of last access, oldest first, so eviction keeps the most recently used.
  *
+ * Files are read a chunk at a time (FileChunks), so a restore holds a few megabytes of them besides the
+ * items, except a snapshot larger than the memory limit (sorted by access time, so read whole).
+ *
  * Damage never yields a wrong item: every frame and block is checked against its CRC. A damaged block
  * of a snapshot is skipped (its records counted as dropped); a damaged frame of a log ends that log (its
  * length cannot be trusted; the region counts as one dropped record); a file with a damaged header is
@@ -12,13 +15,24 @@
  *
  * @module
  */
-import * as fs from "node:fs"
 import { isExpired } from "../store/Expiry.js"
 import * as R from "../store/ItemRecord.js"
 import type { ItemTable } from "../store/ItemTable.js"
 import { hashBytes } from "../store/KeyIndex.js"
+import { crc32 } from "./Crc32.js"
 import type { Listing } from "./DataDir.js"
-import { blockAt, Frame, frameAt, LOG_HEADER, readLogHeader, readSnapshotHeader, SNAPSHOT_HEADER } from "./Format.js"
+import { FileChunks } from "./FileChunks.js"
+import {
+  BLOCK_HEADER,
+  blockAt,
+  Frame,
+  FRAME_HEADER,
+  frameAt,
+  LOG_HEADER,
+  readLogHeader,
+  readSnapshotHeader,
+  SNAPSHOT_HEADER
+} from "./Format.js"
 
 /** What a restore did. */
 export interface RestoreReport {
@@ -113,74 +127,96 @@ class Replay {
   }
 
   snapshot(path: string): void {
-    const buf = read(path, this.problems)
-    if (buf === undefined) return
-    const header = readSnapshotHeader(buf)
+    withFile(path, this.problems, (file) => this.snapshotFrom(file, path))
+  }
+
+  private snapshotFrom(file: FileChunks, path: string): void {
+    const header = readSnapshotHeader(file.view(0, SNAPSHOT_HEADER))
     if (header === undefined) {
       this.problems.push(`${path}: damaged header, the whole snapshot is skipped`)
       this.dropped++
       return
     }
     if (header.flushedUntil !== 0) this.setFlushed(header.flushedUntil)
-    // First the blocks' checksums, then the records: the counts size the key indexes at once.
-    const blocks: Array<number> = []
-    let bytes = 0
-    let records = 0
-    for (let off = SNAPSHOT_HEADER;;) {
-      const block = blockAt(buf, off)
-      if (block._tag === "Last") break
-      if (block._tag === "Damaged") {
-        this.problems.push(`${path}: ${block.reason} at byte ${off} of ${buf.length}; the rest is dropped`)
-        this.dropped++
-        break
-      }
-      if (block._tag === "Bad" || !tiles(buf, block.start, block.end)) {
-        this.problems.push(`${path}: block at byte ${off} fails its checksum; its ${block.count} records are dropped`)
-        this.dropped += block.count
-      } else {
-        blocks.push(block.start, block.end)
-        bytes += block.end - block.start
-        records += block.count
-      }
-      off = block.end
-    }
-    for (const table of this.tables) table.reserve(Math.ceil(records / this.tables.length * 1.05))
     const memory = this.tables.reduce((sum, table) => sum + table.log.budget, 0)
-    if (bytes > memory * 0.9) {
-      // More than fits: oldest access first, so that eviction keeps the most recently used.
+    if (file.size > memory * 0.9) {
+      // More than fits: oldest access first, so that eviction keeps the most recently used. This needs
+      // every record at once, so the file is read whole (a restart into a smaller -m only).
       const offsets: Array<number> = []
-      for (let b = 0; b < blocks.length; b += 2) {
-        for (let off = blocks[b]!; off < blocks[b + 1]!; off += R.length(buf, off)) offsets.push(off)
-      }
+      const buf = file.view(0, file.size)
+      this.blocks(file, path, (_, start, end) => {
+        for (let off = start; off < end; off += R.length(buf, off)) offsets.push(off)
+      })
       offsets.sort((a, b) => R.accessTime(buf, a) - R.accessTime(buf, b))
       for (const off of offsets) if (!this.isDead(buf, off)) this.apply(buf, off)
       return
     }
-    for (let b = 0; b < blocks.length; b += 2) {
-      for (let off = blocks[b]!; off < blocks[b + 1]!; off += R.length(buf, off)) {
+    // The end block counts the records: the key indexes are sized once, not grown while inserting.
+    const last = file.size >= SNAPSHOT_HEADER + BLOCK_HEADER
+      ? file.view(file.size - BLOCK_HEADER, BLOCK_HEADER)
+      : undefined
+    const end = last === undefined ? undefined : blockAt(last, file.at)
+    if (end?._tag === "Last") {
+      for (const table of this.tables) table.reserve(Math.ceil(end.count / this.tables.length * 1.05))
+    }
+    this.blocks(file, path, (buf, start, stop) => {
+      for (let off = start; off < stop; off += R.length(buf, off)) {
         if (!this.isDead(buf, off)) this.apply(buf, off)
       }
+    })
+  }
+
+  /** Calls `each` with every intact block of a snapshot, a chunk of the file at a time; reports damage. */
+  private blocks(file: FileChunks, path: string, each: (buf: Buffer, start: number, end: number) => void): void {
+    for (let pos = SNAPSHOT_HEADER;;) {
+      let buf = file.view(pos, BLOCK_HEADER)
+      // Only a header that passes its checksum says how much more to read.
+      if (
+        file.at + BLOCK_HEADER <= buf.length && buf.readUInt32LE(file.at + 12) === crc32(buf, file.at, file.at + 12)
+      ) {
+        buf = file.view(pos, BLOCK_HEADER + buf.readUInt32LE(file.at))
+      }
+      const at = file.at
+      const block = blockAt(buf, at)
+      if (block._tag === "Last") return
+      if (block._tag === "Damaged") {
+        this.problems.push(`${path}: ${block.reason} at byte ${pos} of ${file.size}; the rest is dropped`)
+        this.dropped++
+        return
+      }
+      if (block._tag === "Bad" || !tiles(buf, block.start, block.end)) {
+        this.problems.push(`${path}: block at byte ${pos} fails its checksum; its ${block.count} records are dropped`)
+        this.dropped += block.count
+      } else {
+        each(buf, block.start, block.end)
+      }
+      pos += block.end - at
     }
   }
 
   log(path: string): void {
-    const buf = read(path, this.problems)
-    if (buf === undefined) return
-    if (readLogHeader(buf) === undefined) {
+    withFile(path, this.problems, (file) => this.logFrom(file, path))
+  }
+
+  private logFrom(file: FileChunks, path: string): void {
+    if (readLogHeader(file.view(0, LOG_HEADER)) === undefined) {
       this.problems.push(`${path}: damaged header, the whole log is skipped`)
       this.dropped++
       return
     }
-    for (let off = LOG_HEADER;;) {
-      const frame = frameAt(buf, off)
+    for (let pos = LOG_HEADER;;) {
+      let buf = file.view(pos, FRAME_HEADER)
+      if (file.at + FRAME_HEADER <= buf.length) buf = file.view(pos, FRAME_HEADER + buf.readUInt32LE(file.at))
+      const at = file.at
+      const frame = frameAt(buf, at)
       if (frame._tag === "End") return
       if (frame._tag === "Damaged" || !this.replay(buf, frame.type, frame.start, frame.end)) {
         const reason = frame._tag === "Damaged" ? frame.reason : "malformed frame"
-        this.problems.push(`${path}: ${reason} at byte ${off} of ${buf.length}; the rest of this log is dropped`)
+        this.problems.push(`${path}: ${reason} at byte ${pos} of ${file.size}; the rest of this log is dropped`)
         this.dropped++
         return
       }
-      off = frame.end
+      pos += frame.end - at
     }
   }
 
@@ -228,27 +264,23 @@ class Replay {
   }
 }
 
-/** Bytes read per call: readFileSync refuses files over 2 GB, a snapshot of a large cache is more. */
-const READ_CHUNK = 1 << 30
-
-/** A whole file, or undefined (reported) if it cannot be read. */
-const read = (path: string, problems: Array<string>): Buffer | undefined => {
+/** Runs `use` on the file open for chunked reading, then closes it; reports a file that cannot be read. */
+const withFile = (path: string, problems: Array<string>, use: (file: FileChunks) => void): void => {
+  let file: FileChunks
   try {
-    const fd = fs.openSync(path, "r")
-    try {
-      const buf = Buffer.allocUnsafeSlow(fs.fstatSync(fd).size)
-      let at = 0
-      while (at < buf.length) {
-        const n = fs.readSync(fd, buf, at, Math.min(READ_CHUNK, buf.length - at), at)
-        if (n === 0) return buf.subarray(0, at)
-        at += n
-      }
-      return buf
-    } finally {
-      fs.closeSync(fd)
-    }
+    file = FileChunks.open(path)
   } catch (error) {
     problems.push(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); skipped`)
-    return undefined
+    return
+  }
+  try {
+    use(file)
+  } catch (error) {
+    // A read failing part way (EIO): what was applied before it was intact; the rest is skipped.
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === undefined) throw error
+    problems.push(`${path}: read failed part way (${code}); the rest is skipped`)
+  } finally {
+    file.close()
   }
 }
