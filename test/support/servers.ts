@@ -43,7 +43,7 @@ const canConnect = (port: number): Promise<boolean> =>
   })
 
 /**
- * Starts a server process and waits (10 s at most) until it accepts connections on `port`; stderr
+ * Starts a server process and waits (20 s at most: a loaded CI machine runs two test files at once) until it accepts connections on `port`; stderr
  * is collected, stdout ignored. `env` replaces the environment it inherits.
  */
 export const startProcess = async (
@@ -56,7 +56,7 @@ export const startProcess = async (
   let stderr = ""
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-  const deadline = Date.now() + 10_000
+  const deadline = Date.now() + 20_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode}: ${stderr}`)
     if (await canConnect(port)) break
