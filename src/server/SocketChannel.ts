@@ -25,6 +25,11 @@ export class SocketChannel {
   /** Whether the client has ended its side (it sends nothing more). */
   private peerEnded = false
   private waiter: ((effect: Effect.Effect<Buffer | null>) => void) | null = null
+  /**
+   * What a woken reader runs: the bytes are taken when its fiber resumes, not when it is woken, so a
+   * reader interrupted meanwhile (an idle timeout) leaves them unread. One effect for every read.
+   */
+  private readonly taken: Effect.Effect<Buffer | null> = Effect.sync(() => this.take())
   private drainWaiter: ((effect: Effect.Effect<void>) => void) | null = null
   /** The first error the socket reported, if any. */
   error: Error | undefined = undefined
@@ -63,7 +68,7 @@ export class SocketChannel {
     const waiter = this.waiter
     if (waiter !== null) {
       this.waiter = null
-      waiter(Effect.succeed(this.take()))
+      waiter(this.taken)
     }
   }
 
@@ -114,13 +119,16 @@ export class SocketChannel {
     this.wake()
   }
 
-  /** The bytes received since the last read, waiting for some; null once the peer has closed. */
+  /**
+   * The bytes received since the last read, waiting for some; null once the peer has closed.
+   * It registers no canceler: Effect wraps an async effect that has one in an interruption handler
+   * (several effects allocated and run per read, the hottest path there is). Without one, a reader
+   * interrupted while waiting leaves a stale resume behind, which Effect ignores once the fiber has
+   * moved on, and `taken` reads nothing for it.
+   */
   readonly read: Effect.Effect<Buffer | null> = Effect.async((resume) => {
-    if (this.chunks.length > 0 || this.ended) return resume(Effect.succeed(this.take()))
+    if (this.chunks.length > 0 || this.ended) return resume(this.taken)
     this.waiter = resume
-    return Effect.sync(() => {
-      this.waiter = null
-    })
   })
 
   /** Writes buffers in order as one batch; waits while the socket's send buffer is over its mark. */
