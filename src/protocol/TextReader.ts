@@ -81,7 +81,9 @@ export class TextReader {
         const status = framer.readBlock(header.bytes)
         if (status === "more") return undefined
         this.header = null
-        const value = status === "block" ? (framer.blockOwned ? framer.block : copy(framer.block)) : undefined
+        // A view into the socket's read, not a copy: the store copies a value into its segments and
+        // nothing keeps a request past its batch, so no read buffer stays pinned by a stored value.
+        const value = status === "block" ? framer.block : undefined
         if (header._tag === "MetaSetHeader") {
           // memcached sends a meta set's errors even in quiet mode.
           return value === undefined ? badDataChunk : completeMetaSet(header, value)
@@ -144,11 +146,4 @@ export class TextReader {
     this.swallow(bytes, noreply ? null : tooLarge)
     return { _tag: "TooLarge", command, key, noreply: true }
   }
-}
-
-/** Copies a value out of a socket read, so a small stored value never pins a whole read buffer. */
-const copy = (view: Buffer): Buffer => {
-  const owned = Buffer.allocUnsafeSlow(view.length)
-  view.copy(owned)
-  return owned
 }

@@ -17,7 +17,12 @@ const READ_HIGH_WATER = 128 * 1024
 
 /** One connection's byte stream. */
 export class SocketChannel {
-  private chunks: Array<Buffer> = []
+  /**
+   * The bytes received since the last read: nearly always one chunk (`first`), the rest in `more`;
+   * no array is allocated per read for the usual case.
+   */
+  private first: Buffer | null = null
+  private more: Array<Buffer> | null = null
   private queued = 0
   private ended = false
   private paused = false
@@ -38,7 +43,8 @@ export class SocketChannel {
     socket.on("data", (chunk: Buffer) => {
       // Bytes arriving after shutdownInput were not read before the shutdown: they are not served.
       if (this.inputShut) return
-      this.chunks.push(chunk)
+      if (this.first === null) this.first = chunk
+      else (this.more ??= []).push(chunk)
       this.queued += chunk.length
       if (this.queued > READ_HIGH_WATER && !this.paused) {
         this.paused = true
@@ -81,9 +87,11 @@ export class SocketChannel {
   }
 
   private take(): Buffer | null {
-    if (this.chunks.length === 0) return null
-    const chunk = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.queued)
-    this.chunks = []
+    const first = this.first
+    if (first === null) return null
+    const chunk = this.more === null ? first : Buffer.concat([first, ...this.more], this.queued)
+    this.first = null
+    this.more = null
     this.queued = 0
     if (this.paused && !this.inputShut) {
       this.paused = false
@@ -127,7 +135,7 @@ export class SocketChannel {
    * moved on, and `taken` reads nothing for it.
    */
   readonly read: Effect.Effect<Buffer | null> = Effect.async((resume) => {
-    if (this.chunks.length > 0 || this.ended) return resume(this.taken)
+    if (this.first !== null || this.ended) return resume(this.taken)
     this.waiter = resume
   })
 
