@@ -7,6 +7,8 @@
  *
  * @module
  */
+// First: V8 settings that must hold before the other modules allocate anything.
+import "./server/HeapTuning.js"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
