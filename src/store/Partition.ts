@@ -170,8 +170,11 @@ export const make = (table: ItemTable, index: number, failure: Deferred.Deferred
     )
 
     yield* mailbox.takeAll.pipe(
-      Effect.flatMap(([messages]) => Effect.sync(() => serve(Chunk.toReadonlyArray(messages)))),
-      Effect.zipRight(logFailures),
+      // Logging only when something failed: a drain that went well runs no second effect.
+      Effect.flatMap(([messages]) => {
+        serve(Chunk.toReadonlyArray(messages))
+        return failures.length === 0 ? Effect.void : logFailures
+      }),
       Effect.forever,
       Effect.interruptible,
       Effect.onExit((exit) => {
