@@ -16,13 +16,13 @@ import { PROTOCOL_VERSION } from "../config/Version.js"
 import type { Request } from "../domain/Request.js"
 import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
-import { WatchTrace } from "../operator/WatchTrace.js"
 import type { BinaryError, SaslAuth, SaslReply } from "../protocol/binary/BinaryPacket.js"
 import { BinaryReader } from "../protocol/binary/BinaryReader.js"
 import { encodeError, encodeResult, encodeSasl, encodeStats } from "../protocol/binary/BinaryReplyEncoder.js"
 import { Status } from "../protocol/binary/Opcodes.js"
 import { ReplyBuffer } from "../protocol/ReplyBuffer.js"
 import type { Batch } from "../store/Store.js"
+import { BatchExecution } from "./BatchExecution.js"
 import type { Services } from "./Connection.js"
 import type { LiveConnection } from "./ConnectionRegistry.js"
 import type { ServerCounters } from "./ServerStats.js"
@@ -123,7 +123,8 @@ export const serveBinary = (connection: LiveConnection, services: Services, firs
     const batchLimit = settings.reqsPerEvent
     // Whether a packet arrived since the idle clock was last reset; the clock is read once per batch.
     let sawCommand = false
-    let tracer: WatchTrace | undefined
+    const execution = new BatchExecution(store, watchers, prefixes, connection.id, (prefixes, batch) =>
+      prefixes.recordBinary(batch))
     let end: BinaryEnd = "linger"
 
     const push = (request: Request | undefined, result: Result | undefined, control?: BinaryError | SaslReply) => {
@@ -136,9 +137,13 @@ export const serveBinary = (connection: LiveConnection, services: Services, firs
 
     const ingest = (): Stop => {
       for (;;) {
-        if (requests.length >= batchLimit) return Stop.BatchFull
+        if (requests.length >= batchLimit) {
+          return Stop.BatchFull
+        }
         const next = reader.next()
-        if (next === undefined) return Stop.InputDrained
+        if (next === undefined) {
+          return Stop.InputDrained
+        }
         sawCommand = true
         switch (next._tag) {
           case "BinaryError":
@@ -176,7 +181,9 @@ export const serveBinary = (connection: LiveConnection, services: Services, firs
             if (Res.isResult(next)) {
               push(undefined, next)
             } else {
-              if (next._tag === "FlushAll") counters.cmdFlush++
+              if (next._tag === "FlushAll") {
+                counters.cmdFlush++
+              }
               push(next, undefined)
               storeRequests++
             }
@@ -187,15 +194,21 @@ export const serveBinary = (connection: LiveConnection, services: Services, firs
     let encoded = 0
     const encodeBatch = (): boolean => {
       for (; encoded < results.length; encoded++) {
-        if (out.size >= OUTPUT_HIGH_WATER) return false
+        if (out.size >= OUTPUT_HIGH_WATER) {
+          return false
+        }
         const control = controls[encoded]
         const opcode = opcodes[encoded]!
         const opaque = opaques[encoded]!
         // A too-large set drops the old value quietly; its error follows once the value is discarded.
-        if (requests[encoded]?._tag === "TooLarge") continue
-        if (control === undefined) encodeResult(out, opcode, opaque, results[encoded]!, keyOf(requests[encoded]))
-        else if (control._tag === "BinaryError") encodeError(out, opcode, opaque, control.status)
-        else encodeSasl(out, opcode, opaque, control)
+        if (requests[encoded]?._tag === "TooLarge") {
+          continue
+        }
+        if (control === undefined) {
+          encodeResult(out, opcode, opaque, results[encoded]!, keyOf(requests[encoded]))
+        } else if (control._tag === "BinaryError") {
+          encodeError(out, opcode, opaque, control.status)
+        } else encodeSasl(out, opcode, opaque, control)
       }
       encoded = 0
       requests.length = 0
@@ -223,17 +236,17 @@ export const serveBinary = (connection: LiveConnection, services: Services, firs
           connection.lastCommandAt = clock.unsafeCurrentTimeMillis()
         }
         if (storeRequests > 0) {
-          // While someone watches the store's events, the batch carries a trace (one test per batch).
-          batch.trace = watchers.items ? (tracer ??= new WatchTrace(watchers, connection.id)) : undefined
-          yield* store.execute(batch)
-          if (prefixes.enabled) prefixes.recordBinary(batch)
-          if (batch.trace !== undefined) tracer!.flush()
+          yield* execution.run(batch)
         }
         while (!encodeBatch()) {
-          if (channel.gone) break
+          if (channel.gone) {
+            break
+          }
           yield* flush()
         }
-        if (channel.gone) break
+        if (channel.gone) {
+          break
+        }
         if (stop === Stop.Stats) {
           encodeStats(out, statsOpaque, yield* commands.stats(statsArgs))
         } else if (stop === Stop.BatchFull) {
@@ -242,7 +255,9 @@ export const serveBinary = (connection: LiveConnection, services: Services, firs
         }
       } while (stop === Stop.Stats || stop === Stop.BatchFull)
       yield* flush()
-      if (stop === Stop.Close || channel.gone) break
+      if (stop === Stop.Close || channel.gone) {
+        break
+      }
     }
     // Widened: the closure's assignments are invisible to narrowing here.
     return end as BinaryEnd

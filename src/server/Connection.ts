@@ -18,10 +18,10 @@ import * as Res from "../domain/Result.js"
 import type { Result } from "../domain/Result.js"
 import type { StreamCommand, StreamIo } from "../operator/Stream.js"
 import { Watchers } from "../operator/Watchers.js"
-import { WatchTrace } from "../operator/WatchTrace.js"
 import { ReplyBuffer } from "../protocol/ReplyBuffer.js"
 import { encodeReply, encodeValues } from "../protocol/ReplyEncoder.js"
 import { type Batch, Store } from "../store/Store.js"
+import { BatchExecution } from "./BatchExecution.js"
 import { serveBinary } from "./BinaryConnection.js"
 import type { LiveConnection } from "./ConnectionRegistry.js"
 import { PrefixStats } from "./PrefixStats.js"
@@ -125,7 +125,13 @@ export const connectionServer = Effect.gen(function*() {
 const serveConnection = (connection: LiveConnection, services: Services) => {
   const { authenticator, clock, commands, counters, prefixes, settings, store, watchers } = services
   const served = Effect.gen(function*() {
-    let tracer: WatchTrace | undefined
+    const execution = new BatchExecution(
+      store,
+      watchers,
+      prefixes,
+      connection.id,
+      (prefixes, batch) => prefixes.record(batch)
+    )
     const { channel, reader } = connection
     const out = new ReplyBuffer()
     const logCommands = settings.verbosity >= 3
@@ -265,11 +271,7 @@ const serveConnection = (connection: LiveConnection, services: Services) => {
         }
         if (traced.length > 0) yield* Effect.logTrace(traced.splice(0).join(" "))
         if (storeRequests > 0) {
-          // While someone watches the store's events, the batch carries a trace (one test per batch).
-          batch.trace = watchers.items ? (tracer ??= new WatchTrace(watchers, connection.id)) : undefined
-          yield* store.execute(batch)
-          if (prefixes.enabled) prefixes.record(batch)
-          if (batch.trace !== undefined) tracer!.flush()
+          yield* execution.run(batch)
         }
         while (!encodeBatch()) {
           if (channel.gone) break
