@@ -123,7 +123,8 @@ const runStep = (plan: Plan, step: Step, progress: Progress) =>
             verify: options.verify,
             seed: options.seed + round,
             tls: options.tls,
-            protocol: spec.protocol ?? "text"
+            protocol: spec.protocol ?? "text",
+            serverPid: server.right.pid
           }
           if (step.kind === "memory") {
             const outcome = yield* Effect.either(fill(plan.loadgen, server.right, step, settings))

@@ -97,7 +97,8 @@ export const argsFor = (settings: RunSettings, workload: Workload): ReadonlyArra
   "--fill-depth",
   `${FILL_DEPTH}`,
   ...(settings.prefill ? ["--prefill"] : []),
-  ...(settings.verify ? ["--verify"] : [])
+  ...(settings.verify ? ["--verify"] : []),
+  ...(settings.serverPid !== undefined ? ["--server-pid", `${settings.serverPid}`] : [])
 ]
 
 /** effload's result with the prefill's length, in seconds. */
@@ -142,14 +143,19 @@ export const parseOutput = (
   }
   if (!FIGURES.every((name) => typeof json[name] === "number")) return undefined
   const figure = (name: string) => json[name] as number
+  const result = resultOf(
+    figure,
+    { opsPerSec: figure("ops_per_s"), gets: figure("gets"), sets: figure("sets") },
+    settings,
+    stderr
+  )
+  // -1 (or absent) when not asked for or not readable.
+  const cpu = json["server_cpu_s"]
   return {
     prefillS: figure("prefill_s"),
-    result: resultOf(
-      figure,
-      { opsPerSec: figure("ops_per_s"), gets: figure("gets"), sets: figure("sets") },
-      settings,
-      stderr
-    )
+    result: typeof cpu === "number" && cpu >= 0 && result.ops > 0
+      ? { ...result, serverCpuUs: (cpu * 1e6) / result.ops }
+      : result
   }
 }
 

@@ -42,7 +42,8 @@ export const ratios = (toMemcached: number | undefined, toCeiling: number | unde
 /** What the brackets mean, for under the tables. */
 export const LEGEND =
   "Ratios in brackets are to memcached (`-t 1`) in the same step, and to the node ceiling (`nc`) when it ran; " +
-  "a memory step's ops/s is its fill rate (pipelined sets)."
+  "a memory step's ops/s is its fill rate (pipelined sets); CPU µs/req is the server's CPU time (user + system, " +
+  "every thread) over the timed window per request answered in it, measured by effload."
 
 /** The column headers of the table. */
 export const HEADERS = [
@@ -52,6 +53,7 @@ export const HEADERS = [
   "p50 µs",
   "p99 µs",
   "p99.9 µs",
+  "CPU µs/req",
   "RSS MB",
   "errors",
   "verify errors"
@@ -73,6 +75,7 @@ export const rows = (report: BenchReport): ReadonlyArray<ReadonlyArray<string>> 
         DASH,
         DASH,
         DASH,
+        DASH,
         rss,
         row.failure === undefined ? DASH : "failed",
         DASH
@@ -85,6 +88,7 @@ export const rows = (report: BenchReport): ReadonlyArray<ReadonlyArray<string>> 
       micros(m.p50Us),
       micros(m.p99Us) + ratio((r) => r.median?.p99Us),
       micros(m.p999Us),
+      m.serverCpuUs === undefined ? DASH : m.serverCpuUs.toFixed(1) + ratio((r) => r.median?.serverCpuUs),
       rss,
       thousands(m.errors),
       m.verifyErrors === null ? "not checked" : thousands(m.verifyErrors)

@@ -89,7 +89,8 @@ export const medianOf = (runs: ReadonlyArray<RunResult>): RunResult | undefined 
     maxUs: of((r) => r.maxUs),
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
     verifyErrors: verified ? runs.reduce((sum, run) => sum + run.verifyErrors!, 0) : null,
-    diagnostics: runs.flatMap((run) => run.diagnostics).slice(0, 8)
+    diagnostics: runs.flatMap((run) => run.diagnostics).slice(0, 8),
+    serverCpuUs: runs.every((run) => run.serverCpuUs !== undefined) ? of((r) => r.serverCpuUs!) : undefined
   }
 }
 

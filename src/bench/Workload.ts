@@ -40,6 +40,8 @@ export interface RunSettings {
   readonly tls?: boolean
   /** The protocol the built-in generator speaks (text unless said). */
   readonly protocol?: Protocol
+  /** The server's process, whose CPU time over the timed window a load generator may measure (effload). */
+  readonly serverPid?: number
 }
 
 /** memcached's text protocol or its binary one. */
@@ -66,6 +68,11 @@ export interface RunResult {
   readonly verifyErrors: number | null
   /** The first few problems, in words, for the report. */
   readonly diagnostics: ReadonlyArray<string>
+  /**
+   * The server's CPU time (user + system, all its threads) per request of the timed window, in µs,
+   * when the load generator measured it. On a shared machine it moves far less than throughput does.
+   */
+  readonly serverCpuUs?: number | undefined
 }
 
 /** A load run could not be made or did not finish. */

@@ -69,6 +69,16 @@ describe("effload (arguments and output)", () => {
     expect(Effload.parseOutput(jsonLine.replace("\"p99_us\":1077.2,", ""), "", settings)).toBeUndefined()
   })
 
+  it("gives the server's CPU per request of the window when it measured it (--server-pid), else none", () => {
+    expect(Effload.argsFor({ ...settings, serverPid: 4242 }, workload).join(" ")).toMatch(/--server-pid 4242$/)
+    expect(Effload.argsFor(settings, workload)).not.toContain("--server-pid")
+    const measured = jsonLine.replace("\"timeouts\":0}", "\"timeouts\":0,\"server_cpu_s\":2.493}")
+    expect(Effload.parseOutput(measured, "", settings)?.result.serverCpuUs).toBeCloseTo(2.493e6 / 498647, 9)
+    const unread = jsonLine.replace("\"timeouts\":0}", "\"timeouts\":0,\"server_cpu_s\":-1.000}")
+    expect(Effload.parseOutput(unread, "", settings)?.result.serverCpuUs).toBeUndefined()
+    expect(Effload.parseOutput(jsonLine, "", settings)?.result.serverCpuUs).toBeUndefined()
+  })
+
   it("says where its source is and how it is compiled", () => {
     expect(Effload.compileArgs("a.c", "out/effload")).toEqual(["-O2", "-Wall", "-o", "out/effload", "a.c"])
     expect(path.resolve(root, Effload.SOURCE)).toMatch(/tools\/effload\/effload\.c$/)
@@ -121,6 +131,9 @@ describe.runIf(requireTool("cc (Debian's build-essential)", which("cc") !== unde
           expect(result.misses).toBe(0)
           expect(result.p99Us).toBeGreaterThanOrEqual(result.p50Us)
         }
+        // The ceiling runs in this process: its CPU over the window is this process's.
+        const timed = yield* Effload.make(binary).run(at(ceilingPort, { durationS: 1, serverPid: process.pid }), small)
+        expect(timed.serverCpuUs).toBeGreaterThan(0)
       }))
 
     it.live("counts sets the server lost and keys it forgot as verify errors", () =>

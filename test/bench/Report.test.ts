@@ -153,20 +153,26 @@ describe("Report", () => {
   it("tabulates medians with ratios to memcached, RSS, errors and verify errors", () => {
     const text = Report.table(report)
     const lines = text.split("\n")
-    expect(lines[0]).toMatch(/^step\s+server\s+ops\/s\s+p50 µs\s+p99 µs\s+p99\.9 µs\s+RSS MB\s+errors\s+verify errors$/)
+    expect(lines[0]).toMatch(
+      /^step\s+server\s+ops\/s\s+p50 µs\s+p99 µs\s+p99\.9 µs\s+CPU µs\/req\s+RSS MB\s+errors\s+verify errors$/
+    )
     expect(lines[2]).toMatch(
-      /^p1 c50\s+effcached\s+46,000 \(0\.39x\)\s+1,500\s+3,000 \(3\.66x\)\s+6,000\s+230 \(9\.20x\)\s+0\s+0$/
+      /^p1 c50\s+effcached\s+46,000 \(0\.39x\)\s+1,500\s+3,000 \(3\.66x\)\s+6,000\s+-\s+230 \(9\.20x\)\s+0\s+0$/
     )
     expect(lines[4]).toMatch(/p1 c100\s+effcached.*\s2$/)
-    expect(lines[6]).toMatch(/^memory\s+effcached\s+-\s+-\s+-\s+-\s+918 \(4\.52x\)\s+-\s+-$/)
+    expect(lines[6]).toMatch(/^memory\s+effcached\s+-\s+-\s+-\s+-\s+-\s+918 \(4\.52x\)\s+-\s+-$/)
     // Aligned: the server column starts at the same place on every line.
     for (const line of lines.slice(2)) expect(line.search(/effcached|memcached/)).toBe(lines[0]!.indexOf("server"))
   })
 
   it("writes Markdown with the table, the scenarios, the charts and the problems seen", () => {
     const md = Report.markdown(report)
-    expect(md).toContain("| step | server | ops/s | p50 µs | p99 µs | p99.9 µs | RSS MB | errors | verify errors |")
-    expect(md).toContain("| p1 c50 | memcached | 118,000 (1.00x) | 410 | 820 (1.00x) | 1,640 | 25 (1.00x) | 0 | 0 |")
+    expect(md).toContain(
+      "| step | server | ops/s | p50 µs | p99 µs | p99.9 µs | CPU µs/req | RSS MB | errors | verify errors |"
+    )
+    expect(md).toContain(
+      "| p1 c50 | memcached | 118,000 (1.00x) | 410 | 820 (1.00x) | 1,640 | - | 25 (1.00x) | 0 | 0 |"
+    )
     expect(md).toContain("![throughput.svg](throughput.svg)")
     expect(md).toContain("![p99.svg](p99.svg)")
     expect(md).toContain("- `p1`: non-pipelined")
@@ -224,9 +230,9 @@ describe("Report with the node ceiling", () => {
   const withCeiling: BenchReport = {
     meta: { ...report.meta, servers: ["effcached", "memcached", "nodeceiling"] },
     results: [
-      ladderRow("effcached", 50, [run(50_000, 2000)], 230 * 2 ** 20),
-      ladderRow("memcached", 50, [run(100_000, 500)], 25 * 2 ** 20),
-      ladderRow("nodeceiling", 50, [run(80_000, 1000)], 100 * 2 ** 20),
+      ladderRow("effcached", 50, [run(50_000, 2000, { serverCpuUs: 30 })], 230 * 2 ** 20),
+      ladderRow("memcached", 50, [run(100_000, 500, { serverCpuUs: 10 })], 25 * 2 ** 20),
+      ladderRow("nodeceiling", 50, [run(80_000, 1000, { serverCpuUs: 20 })], 100 * 2 ** 20),
       memoryRow("effcached", 290, 10),
       memoryRow("memcached", 200, 4),
       memoryRow("nodeceiling", 380, 5)
@@ -238,10 +244,12 @@ describe("Report with the node ceiling", () => {
     expect(ratioToCeiling(withCeiling, effcached, (r) => r.median?.opsPerSec)).toBeCloseTo(0.625, 6)
     expect(ratioToCeiling(report, report.results[0]!, (r) => r.median?.opsPerSec)).toBeUndefined()
     const lines = Report.table(withCeiling).split("\n")
-    expect(lines[2]).toMatch(/^p1 c50\s+effcached\s+50,000 \(0\.50x, 0\.63x nc\)\s+1,000\s+2,000 \(4\.00x, 2\.00x nc\)/)
+    expect(lines[2]).toMatch(
+      /^p1 c50\s+effcached\s+50,000 \(0\.50x, 0\.63x nc\)\s+1,000\s+2,000 \(4\.00x, 2\.00x nc\)\s+4,000\s+30\.0 \(3\.00x, 1\.50x nc\)/
+    )
     expect(lines[4]).toMatch(/^p1 c50\s+nodeceiling\s+80,000 \(0\.80x, 1\.00x nc\)/)
     expect(lines[5]).toMatch(
-      /^memory\s+effcached\s+100,000 \(0\.40x, 0\.50x nc\)\s+-\s+-\s+-\s+290 \(1\.45x, 0\.76x nc\)/
+      /^memory\s+effcached\s+100,000 \(0\.40x, 0\.50x nc\)\s+-\s+-\s+-\s+-\s+290 \(1\.45x, 0\.76x nc\)/
     )
     expect(Report.markdown(withCeiling)).toContain(Report.LEGEND)
   })

@@ -54,6 +54,7 @@ static int prefill = 0;
 static int verify = 0;
 static uint64_t seed = 1;
 static int fill_depth = 64;
+static int server_pid = 0;
 
 /* ---- counters ---- */
 static uint64_t n_gets, n_sets, n_hits, n_misses;
@@ -561,6 +562,26 @@ static int open_connection(connection *c, struct addrinfo *addr) {
   return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* Server CPU over the timed window (--server-pid): user + system seconds at its start and end. */
+static double server_cpu_start = -1, server_cpu_s = -1;
+
+/* The user + system CPU seconds process `pid` has used so far (Linux /proc), or -1. */
+static double process_cpu_s(int pid) {
+  if (pid <= 0) return -1;
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  /* The command name may hold spaces: fields are counted from after its closing parenthesis. */
+  char *p = strrchr(buf, ')');
+  unsigned long utime, stime;
+  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2) return -1;
+  return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* Runs the loop until every connection has nothing in flight and `stop_sending` holds, or `deadline`. */
 static void loop(uint64_t deadline, uint64_t stall_ns) {
   struct epoll_event events[256];
@@ -570,6 +591,10 @@ static void loop(uint64_t deadline, uint64_t stall_ns) {
     for (int i = 0; i < conns; i++) inflight += all[i].alive ? all[i].inflight : 0;
     uint64_t now = now_ns();
     if (phase == RUN && now >= window_end) {
+      if (server_cpu_start >= 0) {
+        double end = process_cpu_s(server_pid);
+        if (end >= 0) server_cpu_s = end - server_cpu_start;
+      }
       phase = DRAIN;
       deadline = now + DRAIN_NS;
     }
@@ -615,6 +640,7 @@ static void usage(FILE *to) {
     "  --fill-depth N  requests in flight per connection while prefilling (default 64)\n"
     "  --verify     check every value read against the one last written for its key\n"
     "  --seed N     random seed (default 1)\n"
+    "  --server-pid PID  report the server's CPU seconds over the timed window (server_cpu_s; Linux)\n"
     "Prints one JSON object; exit 1 on errors or wrong values, 2 on bad usage.\n",
     to);
 }
@@ -646,6 +672,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "-m") == 0) mget = (int)number_arg(a, v, 1, 65535), i++;
     else if (strcmp(a, "--seed") == 0) seed = (uint64_t)number_arg(a, v, 0, 1e18), i++;
     else if (strcmp(a, "--fill-depth") == 0) fill_depth = (int)number_arg(a, v, 1, 65536), i++;
+    else if (strcmp(a, "--server-pid") == 0) server_pid = (int)number_arg(a, v, 1, 1 << 30), i++;
     else if (strcmp(a, "-r") == 0 && v && sscanf(v, "%u:%u", &set_weight, &get_weight) == 2 &&
              set_weight + get_weight > 0)
       i++;
@@ -705,6 +732,7 @@ int main(int argc, char **argv) {
     if (timeouts > 0) diag("prefill stalled");
   }
   if (duration_s > 0 && timeouts == 0) {
+    server_cpu_start = process_cpu_s(server_pid);
     window_start = now_ns();
     window_end = window_start + (uint64_t)(duration_s * 1e9);
     phase = RUN;
@@ -720,14 +748,14 @@ int main(int argc, char **argv) {
          "\"ops\":%llu,\"ops_per_s\":%.1f,\"gets\":%llu,\"sets\":%llu,\"hits\":%llu,\"misses\":%llu,"
          "\"avg_us\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
          "\"errors\":%llu,\"verify_errors\":%llu,\"conn_errors\":%llu,\"proto_errors\":%llu,"
-         "\"server_errors\":%llu,\"timeouts\":%llu}\n",
+         "\"server_errors\":%llu,\"timeouts\":%llu,\"server_cpu_s\":%.3f}\n",
          conns, depth, duration_s, set_weight, get_weight, keys, value_size, mget, prefill ? "true" : "false",
          verify ? "true" : "false", (unsigned long long)seed, prefill_s, (unsigned long long)ops, per_s,
          (unsigned long long)n_gets, (unsigned long long)n_sets, (unsigned long long)n_hits,
          (unsigned long long)n_misses, latency_count ? latency_sum / (double)latency_count / 1000.0 : 0.0,
          percentile_us(0.5), percentile_us(0.99), percentile_us(0.999), (double)latency_max / 1000.0,
          (unsigned long long)errors, (unsigned long long)verify_errors, (unsigned long long)conn_errors,
-         (unsigned long long)proto_errors, (unsigned long long)server_errors, (unsigned long long)timeouts);
+         (unsigned long long)proto_errors, (unsigned long long)server_errors, (unsigned long long)timeouts, server_cpu_s);
   if (errors > 0 || verify_errors > 0) {
     fprintf(stderr, "effload: FAIL: %llu errors, %llu verify errors\n", (unsigned long long)errors,
             (unsigned long long)verify_errors);
