@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { Leftover } from "./Leftover.js"
 import { MAX_VALUE, ReplyProtocolError, type ReplySink } from "./ReplyParser.js"
 import { KEY_PREFIX, writeValue } from "./ValuePattern.js"
 
@@ -61,8 +62,7 @@ export const getPacket = (keys: Uint32Array): Buffer => {
 
 /** Parses one connection's response stream, in any split, into the ReplySink's calls. */
 export class BinaryReplyParser {
-  private parts: Array<Buffer> = []
-  private partsLength = 0
+  private readonly leftover = new Leftover()
   /** Bytes of the packet being waited for (header included), or 0 while its header is incomplete. */
   private need = 0
 
@@ -70,16 +70,8 @@ export class BinaryReplyParser {
 
   /** Consumes a chunk; throws ReplyProtocolError on an invalid response (or whatever the sink throws). */
   feed(chunk: Buffer): void {
-    let buffer = chunk
-    if (this.partsLength > 0) {
-      this.parts.push(chunk)
-      this.partsLength += chunk.length
-      // A large value arriving in many reads is joined once, when it is complete.
-      if (this.need > 0 && this.partsLength < this.need) return
-      buffer = Buffer.concat(this.parts, this.partsLength)
-      this.parts = []
-      this.partsLength = 0
-    }
+    const buffer = this.leftover.with(chunk, this.need)
+    if (buffer === undefined) return
     let pos = 0
     while (buffer.length - pos >= HEADER) {
       if (buffer[pos] !== RESPONSE) throw new ReplyProtocolError(`response magic 0x${buffer[pos]!.toString(16)}`)
@@ -93,10 +85,7 @@ export class BinaryReplyParser {
       this.packet(buffer, pos)
       pos += HEADER + body
     }
-    if (pos < buffer.length) {
-      this.parts.push(pos === 0 ? buffer : buffer.subarray(pos))
-      this.partsLength = buffer.length - pos
-    }
+    this.leftover.keep(buffer, pos)
   }
 
   private packet(buffer: Buffer, at: number): void {

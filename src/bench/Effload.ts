@@ -107,11 +107,9 @@ export interface Output {
   readonly prefillS: number
 }
 
-const FIGURES = [
-  "ops_per_s",
+/** The figures effload and mcload both print under the same names: what {@link resultOf} reads. */
+export const SHARED_FIGURES = [
   "ops",
-  "gets",
-  "sets",
   "hits",
   "misses",
   "avg_us",
@@ -120,9 +118,10 @@ const FIGURES = [
   "p999_us",
   "max_us",
   "errors",
-  "verify_errors",
-  "prefill_s"
+  "verify_errors"
 ] as const
+
+const FIGURES = ["ops_per_s", "gets", "sets", "prefill_s", ...SHARED_FIGURES] as const
 
 /**
  * Reads effload's JSON line; its stderr lines (the first errors and wrong values) become diagnostics.

@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import { copyFileSync, existsSync, mkdirSync } from "node:fs"
 import * as path from "node:path"
 import * as Command from "./Command.js"
-import { resultOf, sharedFlags } from "./Effload.js"
+import { resultOf, SHARED_FIGURES, sharedFlags } from "./Effload.js"
 import {
   LoadError,
   type LoadGenerator,
@@ -85,21 +85,7 @@ export const argsFor = (settings: RunSettings, workload: Workload): ReadonlyArra
   "--json"
 ]
 
-const FIGURES = [
-  "ops/s",
-  "ops",
-  "gets/s",
-  "sets/s",
-  "hits",
-  "misses",
-  "avg_us",
-  "p50_us",
-  "p99_us",
-  "p999_us",
-  "max_us",
-  "errors",
-  "verify_errors"
-]
+const FIGURES = ["ops/s", "gets/s", "sets/s", ...SHARED_FIGURES]
 
 /**
  * Reads mcload's result: the `--json` line, or the plain `name value` lines. Its stderr diagnostics

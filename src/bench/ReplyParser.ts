@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { Leftover } from "./Leftover.js"
 
 /** The one-line replies the parser knows, first word only. */
 export type LineReply =
@@ -86,8 +87,7 @@ const isWord = (buffer: Buffer, start: number, end: number, word: string): boole
 
 /** Parses one connection's reply stream. */
 export class ReplyParser {
-  private parts: Array<Buffer> = []
-  private partsLength = 0
+  private readonly leftover = new Leftover()
   /** Bytes of the pending VALUE block including its CRLF, or -1 while a line is expected. */
   private need = -1
   private key = ""
@@ -97,16 +97,8 @@ export class ReplyParser {
 
   /** Consumes a chunk; throws ReplyProtocolError on invalid replies (or whatever the sink throws). */
   feed(chunk: Buffer): void {
-    let buffer = chunk
-    if (this.partsLength > 0) {
-      this.parts.push(chunk)
-      this.partsLength += chunk.length
-      // A large value arriving in many reads is joined once, when it is complete.
-      if (this.need >= 0 && this.partsLength < this.need) return
-      buffer = Buffer.concat(this.parts, this.partsLength)
-      this.parts = []
-      this.partsLength = 0
-    }
+    const buffer = this.leftover.with(chunk, this.need)
+    if (buffer === undefined) return
     let pos = 0
     while (pos < buffer.length) {
       if (this.need >= 0) {
@@ -129,10 +121,7 @@ export class ReplyParser {
       this.line(buffer, pos, lf - 1)
       pos = lf + 1
     }
-    if (pos < buffer.length) {
-      this.parts.push(pos === 0 ? buffer : buffer.subarray(pos))
-      this.partsLength = buffer.length - pos
-    }
+    this.leftover.keep(buffer, pos)
   }
 
   private line(buffer: Buffer, start: number, end: number): void {
