@@ -85,12 +85,22 @@ export const BinaryKey = Schema.String.pipe(
 /** @see BinaryKey */
 export type BinaryKey = typeof BinaryKey.Type
 
+/**
+ * An integer from `min` to `max` as a single refinement. Every number of every command line is
+ * decoded through one of these; `int()` then `between()` were two nested refinements, each its own
+ * parser step and Either, and a set line's three numbers cost a quarter of its decoding that way.
+ */
+export const integerIn = (min: number, max: number, identifier: string, description: string) =>
+  Schema.Number.pipe(
+    Schema.filter((n) => Number.isInteger(n) && n >= min && n <= max, {
+      identifier,
+      description,
+      arbitrary: () => (fc) => fc.bigInt({ min: BigInt(min), max: BigInt(max) }).map(Number)
+    })
+  )
+
 /** Opaque 32-bit client flags stored with an item. */
-export const Flags = Schema.Number.pipe(
-  Schema.int(),
-  Schema.between(0, U32_MAX),
-  Schema.annotations({ identifier: "Flags" })
-)
+export const Flags = integerIn(0, U32_MAX, "Flags", "an unsigned 32-bit integer")
 /** @see Flags */
 export type Flags = typeof Flags.Type
 
@@ -98,11 +108,7 @@ export type Flags = typeof Flags.Type
  * An expiry time as the client sent it (a signed 32-bit integer): 0 = never, 1..2592000 = seconds from
  * now, larger = absolute Unix time, negative = already expired. The store resolves it against its clock.
  */
-export const Exptime = Schema.Number.pipe(
-  Schema.int(),
-  Schema.between(-(2 ** 31), 2 ** 31 - 1),
-  Schema.annotations({ identifier: "Exptime" })
-)
+export const Exptime = integerIn(-(2 ** 31), 2 ** 31 - 1, "Exptime", "a signed 32-bit integer")
 /** @see Exptime */
 export type Exptime = typeof Exptime.Type
 

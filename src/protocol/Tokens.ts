@@ -6,7 +6,7 @@
  */
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { Exptime, Flags, U64 } from "../domain/Primitives.js"
+import { Exptime, Flags, integerIn, U64 } from "../domain/Primitives.js"
 import { parseI32, parseU32, parseU64 } from "./Numbers.js"
 
 const token = <A, I>(
@@ -37,7 +37,7 @@ export const MAX_BLOCK_LENGTH = 0x7fff_ffff - 2
 
 /** A data block's length: a signed 32-bit decimal that must be within 0..INT_MAX-2. */
 export const LengthToken = token(
-  Schema.Number.pipe(Schema.int(), Schema.between(0, MAX_BLOCK_LENGTH)),
+  integerIn(0, MAX_BLOCK_LENGTH, "Length", "a data block's length"),
   (s) => {
     const n = parseI32(s)
     return n === undefined || n < 0 || n > MAX_BLOCK_LENGTH ? undefined : n
