@@ -70,6 +70,8 @@ export class LogWriter {
   fileBytes = 0
   /** Set when appended data had to be dropped after failures: the log alone no longer has every change. */
   lost = false
+  /** Bytes in the file the last rotation or close closed (undefined: no file was open then). */
+  closedBytes: number | undefined = undefined
 
   constructor(private readonly options: LogWriterOptions) {
     this.schedule = options.schedule ?? ((run) => void setImmediate(run))
@@ -178,6 +180,7 @@ export class LogWriter {
         return this.fsync(() => {
           const fd = this.fd
           this.fd = -1
+          this.closedBytes = fd < 0 ? undefined : this.fileBytes
           if (fd < 0) return this.finish(op.done)
           this.options.files.close(fd, () => this.finish(op.done))
         })
@@ -292,6 +295,7 @@ export class LogWriter {
     }
     const old = this.fd
     this.fd = -1
+    this.closedBytes = old < 0 ? undefined : this.fileBytes
     if (old < 0) files.open(op.path, true, opened)
     else files.close(old, () => files.open(op.path, true, opened))
   }

@@ -21,6 +21,8 @@ import * as DataDir from "./DataDir.js"
 import { type FileOps, nodeFileOps } from "./FileOps.js"
 import { partitionJournal } from "./Journal.js"
 import { LogWriter } from "./LogWriter.js"
+import * as Manifest from "./Manifest.js"
+import { ManifestWriter } from "./Manifest.js"
 import { restore } from "./Restore.js"
 import { Snapshots } from "./Snapshots.js"
 
@@ -102,6 +104,7 @@ const make = (options: PersistenceOptions) =>
 
     const listing = DataDir.list(dir)
     for (const tmp of listing.temporary) fs.rmSync(tmp, { force: true })
+    const audit = Manifest.audit(dir, listing)
     const tables: Array<ItemTable> = []
     const store = yield* PartitionedStore.make({
       partitions: config.partitions,
@@ -117,7 +120,9 @@ const make = (options: PersistenceOptions) =>
     const now = Math.floor((yield* Effect.clockWith((clock) => clock.currentTimeMillis)) / 1000)
     const report = restore(listing, tables, now)
     // Part of the startup report, so shown at every verbosity (warnings wait for -v).
-    for (const problem of report.problems) yield* Effect.logInfo(`persistence: dropped: ${problem}`)
+    for (const problem of [...audit.problems, ...report.problems]) {
+      yield* Effect.logInfo(`persistence: dropped: ${problem}`)
+    }
 
     const errorsSeen = new Set<string>()
     const counters = { errors: 0 }
@@ -137,7 +142,10 @@ const make = (options: PersistenceOptions) =>
     })
     const journal = { writer, snapshotting: false }
     tables.forEach((table, i) => (table.journal = partitionJournal(journal, i, tables.length)))
-    const snapshots = new Snapshots({ dir, files, store, tables, journal, gen: report.lastGen + 1, counters })
+    const manifest = new ManifestWriter(dir, files, Manifest.ofListing(listing))
+    // A new log never takes the generation of one the manifest names, even if that file is gone.
+    const gen = Math.max(report.lastGen, audit.lastGen) + 1
+    const snapshots = new Snapshots({ dir, files, store, tables, journal, gen, counters, manifest })
     yield* snapshots.startLog.pipe(
       Effect.mapError((e) => new PersistenceError({ message: e.message, exitCode: 73 }))
     )
@@ -162,6 +170,14 @@ const make = (options: PersistenceOptions) =>
     yield* snapshots.schedule(config.snapshotInterval, config.memoryLimit).pipe(Effect.forkScoped)
     yield* Effect.addFinalizer(() =>
       Effect.async<void>((resume) => writer.close(() => resume(Effect.void))).pipe(
+        Effect.zipRight(snapshots.closeManifest.pipe(
+          Effect.catchAll((error) =>
+            Effect.sync(() => {
+              counters.errors++
+              errorLines.push(`persistence: ${error.message}`)
+            })
+          )
+        )),
         Effect.zipRight(logErrors),
         Effect.zipRight(Effect.logInfo(`persistence: log closed in ${dir}`))
       )

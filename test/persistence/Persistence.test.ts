@@ -187,12 +187,17 @@ describe("Persistence snapshots", () => {
         ...nodeFileOps,
         open: (file, exclusive, done) =>
           nodeFileOps.open(file, exclusive, (error, fd) => {
-            if (file.endsWith(".tmp")) snapshotFds.add(fd)
+            if (file.endsWith(".snap.tmp")) snapshotFds.add(fd)
             done(error, fd)
           }),
         writev: (fd, buffers, position, done) => {
           if (!snapshotFds.has(fd)) return nodeFileOps.writev(fd, buffers, position, done)
           held.push(() => nodeFileOps.writev(fd, buffers, position, done))
+        },
+        // Its number may be reused by another file (the manifest's) once closed.
+        close: (fd, done) => {
+          snapshotFds.delete(fd)
+          nodeFileOps.close(fd, done)
         }
       }
       const before = yield* Effect.scoped(Effect.provide(
