@@ -18,6 +18,7 @@ import { ItemTable } from "../store/ItemTable.js"
 import { PartitionedStore } from "../store/PartitionedStore.js"
 import { type Batch, Store, type StoreShape } from "../store/Store.js"
 import * as DataDir from "./DataDir.js"
+import { ErrorLog } from "./ErrorLog.js"
 import { type FileOps, nodeFileOps } from "./FileOps.js"
 import { partitionJournal } from "./Journal.js"
 import { LogWriter } from "./LogWriter.js"
@@ -124,28 +125,24 @@ const make = (options: PersistenceOptions) =>
       yield* Effect.logInfo(`persistence: dropped: ${problem}`)
     }
 
-    const errorsSeen = new Set<string>()
+    const clock = yield* Effect.clock
     const counters = { errors: 0 }
-    const errorLines: Array<string> = []
+    const errors = new ErrorLog()
+    const reportError = (kind: string, message: string) => {
+      counters.errors++
+      errors.record(kind, message, clock.unsafeCurrentTimeMillis())
+    }
     const writer = new LogWriter({
       files,
       mode: config.appendfsync,
-      onError: (what, error) => {
-        counters.errors++
-        const kind = `${what} ${error.code ?? "error"}`
-        // Logged once per kind: a full disk fails every write until it is freed.
-        if (!errorsSeen.has(kind)) {
-          errorsSeen.add(kind)
-          errorLines.push(`persistence: ${kind}: ${error.message}`)
-        }
-      }
+      onError: (what, error) => reportError(`${what} ${error.code ?? "error"}`, error.message)
     })
     const journal = { writer, snapshotting: false }
     tables.forEach((table, i) => (table.journal = partitionJournal(journal, i, tables.length)))
     const manifest = new ManifestWriter(dir, files, Manifest.ofListing(listing))
     // A new log never takes the generation of one the manifest names, even if that file is gone.
     const gen = Math.max(report.lastGen, audit.lastGen) + 1
-    const snapshots = new Snapshots({ dir, files, store, tables, journal, gen, counters, manifest })
+    const snapshots = new Snapshots({ dir, files, store, tables, journal, gen, reportError, manifest })
     yield* snapshots.startLog.pipe(
       Effect.mapError((e) => new PersistenceError({ message: e.message, exitCode: 73 }))
     )
@@ -155,9 +152,16 @@ const make = (options: PersistenceOptions) =>
         (report.dropped > 0 ? `, ${report.dropped} damaged records dropped` : "")
     )
 
-    const logErrors = Effect.suspend(() =>
-      Effect.forEach(errorLines.splice(0), (line) => Effect.logError(line), { discard: true })
-    )
+    // Errors wait for -v elsewhere; a failing disk is worth a line at every verbosity (memcached prints
+    // its errors even without -v), so at verbosity 0 these go out at info level.
+    const logLine = config.verbosity > 0 ? Effect.logError : Effect.logInfo
+    const takeErrors = (final: boolean) =>
+      Effect.suspend(() =>
+        Effect.forEach(errors.take(clock.unsafeCurrentTimeMillis(), final), (line) => logLine(line), {
+          discard: true
+        })
+      )
+    const logErrors = takeErrors(false)
     if (config.appendfsync === "everysec") {
       yield* Effect.sync(() => writer.sync()).pipe(
         Effect.zipRight(logErrors),
@@ -171,14 +175,9 @@ const make = (options: PersistenceOptions) =>
     yield* Effect.addFinalizer(() =>
       Effect.async<void>((resume) => writer.close(() => resume(Effect.void))).pipe(
         Effect.zipRight(snapshots.closeManifest.pipe(
-          Effect.catchAll((error) =>
-            Effect.sync(() => {
-              counters.errors++
-              errorLines.push(`persistence: ${error.message}`)
-            })
-          )
+          Effect.catchAll((error) => Effect.sync(() => reportError("manifest", error.message)))
         )),
-        Effect.zipRight(logErrors),
+        Effect.zipRight(takeErrors(true)),
         Effect.zipRight(Effect.logInfo(`persistence: log closed in ${dir}`))
       )
     )

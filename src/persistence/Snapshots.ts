@@ -38,8 +38,8 @@ export interface SnapshotsOptions {
   readonly journal: JournalState
   /** The generation of the first log this run writes. */
   readonly gen: number
-  /** Shared error count (persist_errors). */
-  readonly counters: { errors: number }
+  /** Counts and logs a failure (persist_errors; rate-limited lines per kind). */
+  readonly reportError: (kind: string, message: string) => void
   /** The data dir's manifest, told of every new log and snapshot. */
   readonly manifest: ManifestWriter
 }
@@ -111,13 +111,10 @@ export class Snapshots {
           })
         ),
         Effect.catchAll((error) =>
-          Effect.zipRight(
-            Effect.sync(() => {
-              this.options.counters.errors++
-              this.failedAt = startedAt
-            }),
-            Effect.logError(`persistence: snapshot failed: ${error.message}`)
-          )
+          Effect.sync(() => {
+            this.options.reportError("snapshot failed", error.message)
+            this.failedAt = startedAt
+          })
         ),
         Effect.ensuring(Effect.sync(() => {
           this.inProgress = false
