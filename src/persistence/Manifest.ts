@@ -185,11 +185,17 @@ export class ManifestWriter {
     return this.state
   }
 
-  /** Log `gen` started; the log before it, if this run had one open, was closed at `closedBytes`. */
+  /**
+   * Log `gen` started (replacing an empty one of that generation, if named); the log before it, if this
+   * run had one open, was closed at `closed.bytes`.
+   */
   logStarted(gen: number, closed: ManifestEntry | undefined): Effect.Effect<void, FileOpError> {
     return this.update(({ logs, snapshot }) => ({
       snapshot,
-      logs: [...logs.map((log) => (log.gen === closed?.gen ? closed : log)), { gen, bytes: LOG_HEADER }]
+      logs: [
+        ...logs.filter((log) => log.gen !== gen).map((log) => (log.gen === closed?.gen ? closed : log)),
+        { gen, bytes: LOG_HEADER }
+      ]
     }))
   }
 

@@ -20,6 +20,7 @@ import { type Batch, Store, type StoreShape } from "../store/Store.js"
 import * as DataDir from "./DataDir.js"
 import { ErrorLog } from "./ErrorLog.js"
 import { type FileOps, nodeFileOps } from "./FileOps.js"
+import { LOG_HEADER } from "./Format.js"
 import { partitionJournal } from "./Journal.js"
 import { LogWriter } from "./LogWriter.js"
 import * as Manifest from "./Manifest.js"
@@ -140,8 +141,10 @@ const make = (options: PersistenceOptions) =>
     const journal = { writer, snapshotting: false }
     tables.forEach((table, i) => (table.journal = partitionJournal(journal, i, tables.length)))
     const manifest = new ManifestWriter(dir, files, Manifest.ofListing(listing))
-    // A new log never takes the generation of one the manifest names, even if that file is gone.
-    const gen = Math.max(report.lastGen, audit.lastGen) + 1
+    // A new log never takes the generation of one the manifest names, even if that file is gone; an
+    // empty newest log (a start that wrote nothing) is replaced, not left behind.
+    const lastGen = Math.max(report.lastGen, audit.lastGen)
+    const gen = DataDir.takeEmptyLog(listing, lastGen, LOG_HEADER)?.gen ?? lastGen + 1
     const snapshots = new Snapshots({ dir, files, store, tables, journal, gen, reportError, manifest })
     yield* snapshots.startLog.pipe(
       Effect.mapError((e) => new PersistenceError({ message: e.message, exitCode: 73 }))

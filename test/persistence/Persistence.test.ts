@@ -92,6 +92,21 @@ describe("Persistence", () => {
       expect(Math.min(...cas(after.newer))).toBeGreaterThan(Math.max(...cas(after.hits)))
     })))
 
+  it.scoped("a start that writes nothing leaves no empty log behind; one that writes starts the next", () =>
+    quiet(Effect.gen(function*() {
+      const dir = yield* dataDir
+      const logs = () => fs.readdirSync(dir).filter((name) => name.endsWith(".log")).sort()
+      for (let i = 0; i < 3; i++) yield* Effect.scoped(Effect.provide(Effect.void, layer({ dataDir: dir })))
+      expect(logs()).toEqual(["log-0.log"])
+      yield* Effect.scoped(Effect.provide(run(set("a", "1")), layer({ dataDir: dir })))
+      expect(logs()).toEqual(["log-0.log"])
+      const [hit] = yield* Effect.scoped(Effect.provide(run(get("a")), layer({ dataDir: dir })))
+      expect(valueOf(hit!)).toBe("1")
+      expect(logs()).toEqual(["log-0.log", "log-1.log"])
+      yield* Effect.scoped(Effect.provide(Effect.void, layer({ dataDir: dir })))
+      expect(logs()).toEqual(["log-0.log", "log-1.log"])
+    })))
+
   it.scoped("everysec: the log is fsynced once a second of (Test)Clock time, not per write", () =>
     quiet(Effect.gen(function*() {
       const dir = yield* dataDir
