@@ -199,7 +199,9 @@ const make = (options: PersistenceOptions) =>
       ["persist_errors", String(counters.errors)]
     ])
 
-    const execute = config.appendfsync === "always" ? durableExecute(store.execute, writer) : store.execute
+    const execute = config.appendfsync === "always"
+      ? durableExecute(store.execute, writer)
+      : boundedExecute(store.execute, writer)
     const wrapped: StoreShape = { ...store, execute, extraStats: stats }
     const service: PersistenceShape = {
       stats,
@@ -225,6 +227,21 @@ const durableExecute = (execute: StoreShape["execute"], writer: LogWriter) => (b
         resume(Effect.void)
       })
     )
+  })
+
+/** Most log bytes waiting to be written in `everysec` and `no` before writing batches wait for the disk. */
+export const MAX_UNWRITTEN = 16 * 1024 * 1024
+
+/**
+ * `everysec` and `no`: a batch that changed items is answered at once, unless more than
+ * {@link MAX_UNWRITTEN} bytes of log wait to be written (a disk slower than the writes): then once
+ * they are down to that, so the log buffer stays bounded (a failing disk releases the wait; see
+ * LogWriter.whenDrained).
+ */
+const boundedExecute = (execute: StoreShape["execute"], writer: LogWriter) => (batch: Batch): Effect.Effect<void> =>
+  Effect.flatMap(execute(batch), () => {
+    if (writer.pending <= MAX_UNWRITTEN || !writes(batch)) return Effect.void
+    return Effect.async<void>((resume) => writer.whenDrained(MAX_UNWRITTEN, () => resume(Effect.void)))
   })
 
 /** Whether the batch has a request for the store that may change an item. */

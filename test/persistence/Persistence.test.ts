@@ -107,6 +107,50 @@ describe("Persistence", () => {
       expect(logs()).toEqual(["log-0.log", "log-1.log"])
     })))
 
+  it.scoped("everysec: past 16 MB of log waiting for a slow disk, writing batches wait for it; reads do not", () =>
+    quiet(Effect.gen(function*() {
+      const dir = yield* dataDir
+      // Log writes wait for the test once `hold` is on: a disk that has not caught up yet.
+      const hold = { on: false }
+      const held: Array<() => void> = []
+      const files: FileOps = {
+        ...nodeFileOps,
+        writev: (fd, buffers, position, done) => {
+          if (!hold.on) return nodeFileOps.writev(fd, buffers, position, done)
+          held.push(() => nodeFileOps.writev(fd, buffers, position, done))
+        }
+      }
+      const settings = { dataDir: dir, memoryLimit: 64 * 1024 * 1024, maxItemSize: 1024 * 1024 }
+      yield* Effect.provide(
+        Effect.gen(function*() {
+          hold.on = true
+          const value = "v".repeat(100 * 1024)
+          const writing = yield* Effect.fork(run(...Array.from({ length: 170 }, (_, i) => set(`k${i}`, value))))
+          while (held.length === 0) yield* turn
+          expect(writing.unsafePoll()).toBeNull()
+          // A batch that only reads is answered while the writes wait.
+          const [hit] = yield* run(get("k0"))
+          expect(valueOf(hit!)).toBe(value)
+          // A small write waits too, behind the 17 MB.
+          const small = yield* Effect.fork(run(set("s", "1")))
+          yield* turn
+          expect(small.unsafePoll()).toBeNull()
+          hold.on = false
+          while (writing.unsafePoll() === null || small.unsafePoll() === null) {
+            held.shift()?.()
+            yield* turn
+          }
+        }).pipe(
+          // A failed expectation must not leave the log's close waiting on held writes.
+          Effect.ensuring(Effect.sync(() => {
+            hold.on = false
+            for (const write of held.splice(0)) write()
+          }))
+        ),
+        layer(settings, { files })
+      )
+    })))
+
   it.scoped("everysec: the log is fsynced once a second of (Test)Clock time, not per write", () =>
     quiet(Effect.gen(function*() {
       const dir = yield* dataDir
