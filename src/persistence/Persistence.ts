@@ -176,7 +176,8 @@ const make = (options: PersistenceOptions) =>
     }
     yield* snapshots.schedule(config.snapshotInterval, config.memoryLimit).pipe(Effect.forkScoped)
     yield* Effect.addFinalizer(() =>
-      Effect.async<void>((resume) => writer.close(() => resume(Effect.void))).pipe(
+      snapshots.finalSnapshot.pipe(
+        Effect.zipRight(Effect.async<void>((resume) => writer.close(() => resume(Effect.void)))),
         Effect.zipRight(snapshots.closeManifest.pipe(
           Effect.catchAll((error) => Effect.sync(() => reportError("manifest", error.message)))
         )),

@@ -26,6 +26,9 @@ import { SnapshotCursor } from "./Snapshot.js"
 /** How long after a failed snapshot the next may start. */
 const RETRY_MS = 30_000
 
+/** Logs smaller than this are replayed at the next start rather than snapshotted at shutdown. */
+const FINAL_MIN_LOG = 1024 * 1024
+
 /** Log size that triggers a snapshot before the interval: at least this, or the memory limit. */
 const MIN_LOG_TRIGGER = 64 * 1024 * 1024
 
@@ -93,6 +96,22 @@ export class Snapshots {
     const bytes = this.options.journal.writer.closedBytes
     const gen = this.logGen
     return gen === undefined || bytes === undefined ? Effect.void : this.options.manifest.closed(gen, bytes)
+  }
+
+  /**
+   * At shutdown: a last snapshot when the logs since the last one hold more than twice the live item
+   * bytes (so most of what they hold is superseded): writing the items once then saves the next start
+   * replaying more than that. Otherwise nothing: a snapshot costs writing every live byte.
+   */
+  get finalSnapshot(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const { journal, manifest, tables } = this.options
+      // Closed logs as the manifest has them; the current one as written, and what waits to be.
+      const logged = manifest.current.logs.reduce((sum, log) => sum + (log.gen === this.logGen ? 0 : log.bytes), 0) +
+        journal.writer.fileBytes + journal.writer.pending
+      const live = tables.reduce((sum, table) => sum + table.counters.bytes, 0)
+      return logged > FINAL_MIN_LOG && logged > 2 * live ? this.take : Effect.void
+    })
   }
 
   /** Takes a snapshot now, unless one is in progress; failures are logged and counted. */
