@@ -54,6 +54,24 @@ export const list = (dir: string): Listing => {
   return { snapshots: snapshots.sort(byGen), logs: logs.sort(byGen), temporary }
 }
 
+/**
+ * The newest log, deleted if it holds nothing but its header (`headerBytes`) and no file of a later
+ * generation is known (`lastGen`), so that this start writes to its generation instead of leaving one
+ * more empty log per start; undefined (nothing deleted) otherwise. Safe: the file holds no change.
+ */
+export const takeEmptyLog = (listing: Listing, lastGen: number, headerBytes: number): GenFile | undefined => {
+  const newest = listing.logs[listing.logs.length - 1]
+  if (newest === undefined || newest.gen !== lastGen) return undefined
+  try {
+    if (fs.statSync(newest.path).size !== headerBytes) return undefined
+    fs.unlinkSync(newest.path)
+    return newest
+  } catch {
+    // Gone or not removable: a new generation then.
+    return undefined
+  }
+}
+
 /** The lock taken (its file), or why not: held by a live process, or an I/O error. */
 export type LockResult =
   | { readonly _tag: "Locked"; readonly path: string }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 
 /** A callback with an error, or none. */
@@ -49,3 +50,25 @@ export const nodeFileOps: FileOps = {
       fs.fsync(fd, (syncError) => fs.close(fd, () => done(syncError)))
     })
 }
+
+/** A file operation failed at run time; the message names the file and the error code. */
+export class FileOpError {
+  readonly _tag = "FileOpError"
+  constructor(readonly message: string) {}
+}
+
+/** Runs a callback-style file operation as an Effect; a failure says `cannot <what> <path>: <code>`. */
+export const fileOp = <A>(
+  what: string,
+  path: string,
+  run: (done: (error: NodeJS.ErrnoException | null, value: A) => void) => void
+): Effect.Effect<A, FileOpError> =>
+  Effect.async<A, FileOpError>((resume) =>
+    run((error, value) =>
+      resume(
+        error === null
+          ? Effect.succeed(value)
+          : Effect.fail(new FileOpError(`cannot ${what} ${path}: ${error.code ?? error.message}`))
+      )
+    )
+  )

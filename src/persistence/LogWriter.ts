@@ -57,6 +57,8 @@ export class LogWriter {
   private position = 0
   private readonly waiterSeqs: Array<number> = []
   private readonly waiterDone: Array<(durable: boolean) => void> = []
+  private readonly drainLimits: Array<number> = []
+  private readonly drainDone: Array<() => void> = []
   private readonly schedule: (run: () => void) => void
   /** Bytes appended since start. */
   appended = 0
@@ -70,6 +72,8 @@ export class LogWriter {
   fileBytes = 0
   /** Set when appended data had to be dropped after failures: the log alone no longer has every change. */
   lost = false
+  /** Bytes in the file the last rotation or close closed (undefined: no file was open then). */
+  closedBytes: number | undefined = undefined
 
   constructor(private readonly options: LogWriterOptions) {
     this.schedule = options.schedule ?? ((run) => void setImmediate(run))
@@ -103,6 +107,18 @@ export class LogWriter {
     if (this.durable >= seq) return done(true)
     this.waiterSeqs.push(seq)
     this.waiterDone.push(done)
+    this.kick()
+  }
+
+  /**
+   * Calls `done` once at most `limit` bytes wait to be written (at once if that is so already), or once a
+   * write fails: backpressure for a disk slower than the writes, never a stall on a failing one (whose
+   * data is kept or dropped as the module comment says).
+   */
+  whenDrained(limit: number, done: () => void): void {
+    if (this.pending <= limit) return done()
+    this.drainLimits.push(limit)
+    this.drainDone.push(done)
     this.kick()
   }
 
@@ -178,6 +194,7 @@ export class LogWriter {
         return this.fsync(() => {
           const fd = this.fd
           this.fd = -1
+          this.closedBytes = fd < 0 ? undefined : this.fileBytes
           if (fd < 0) return this.finish(op.done)
           this.options.files.close(fd, () => this.finish(op.done))
         })
@@ -213,6 +230,7 @@ export class LogWriter {
       this.position += written
       this.fileBytes += written
       this.written += written
+      if (this.drainDone.length > 0) this.releaseDrained(false)
       if (written < op.bytes) {
         // A short write: the rest goes next, from where it stopped.
         op.bytes -= written
@@ -242,6 +260,7 @@ export class LogWriter {
    */
   private failed(op: Extract<Op, { t: "data" }>): void {
     this.failWaiters(Number.POSITIVE_INFINITY)
+    this.releaseDrained(true)
     if (this.closing || this.appended - this.written > MAX_PENDING) {
       this.queue.shift()
       this.written += op.bytes
@@ -292,8 +311,28 @@ export class LogWriter {
     }
     const old = this.fd
     this.fd = -1
+    this.closedBytes = old < 0 ? undefined : this.fileBytes
     if (old < 0) files.open(op.path, true, opened)
     else files.close(old, () => files.open(op.path, true, opened))
+  }
+
+  /** Calls the {@link whenDrained} waiters whose limit is met now (all of them: `all`). */
+  private releaseDrained(all: boolean): void {
+    const limits = this.drainLimits
+    const done = this.drainDone
+    let kept = 0
+    const due: Array<() => void> = []
+    for (let i = 0; i < limits.length; i++) {
+      if (all || this.pending <= limits[i]!) {
+        due.push(done[i]!)
+      } else {
+        limits[kept] = limits[i]!
+        done[kept++] = done[i]!
+      }
+    }
+    limits.length = kept
+    done.length = kept
+    for (const f of due) f()
   }
 
   private resolveWaiters(): void {

@@ -18,9 +18,13 @@ import { ItemTable } from "../store/ItemTable.js"
 import { PartitionedStore } from "../store/PartitionedStore.js"
 import { type Batch, Store, type StoreShape } from "../store/Store.js"
 import * as DataDir from "./DataDir.js"
+import { ErrorLog } from "./ErrorLog.js"
 import { type FileOps, nodeFileOps } from "./FileOps.js"
+import { LOG_HEADER } from "./Format.js"
 import { partitionJournal } from "./Journal.js"
 import { LogWriter } from "./LogWriter.js"
+import * as Manifest from "./Manifest.js"
+import { ManifestWriter } from "./Manifest.js"
 import { restore } from "./Restore.js"
 import { Snapshots } from "./Snapshots.js"
 
@@ -102,6 +106,7 @@ const make = (options: PersistenceOptions) =>
 
     const listing = DataDir.list(dir)
     for (const tmp of listing.temporary) fs.rmSync(tmp, { force: true })
+    const audit = Manifest.audit(dir, listing)
     const tables: Array<ItemTable> = []
     const store = yield* PartitionedStore.make({
       partitions: config.partitions,
@@ -117,27 +122,30 @@ const make = (options: PersistenceOptions) =>
     const now = Math.floor((yield* Effect.clockWith((clock) => clock.currentTimeMillis)) / 1000)
     const report = restore(listing, tables, now)
     // Part of the startup report, so shown at every verbosity (warnings wait for -v).
-    for (const problem of report.problems) yield* Effect.logInfo(`persistence: dropped: ${problem}`)
+    for (const problem of [...audit.problems, ...report.problems]) {
+      yield* Effect.logInfo(`persistence: dropped: ${problem}`)
+    }
 
-    const errorsSeen = new Set<string>()
+    const clock = yield* Effect.clock
     const counters = { errors: 0 }
-    const errorLines: Array<string> = []
+    const errors = new ErrorLog()
+    const reportError = (kind: string, message: string) => {
+      counters.errors++
+      errors.record(kind, message, clock.unsafeCurrentTimeMillis())
+    }
     const writer = new LogWriter({
       files,
       mode: config.appendfsync,
-      onError: (what, error) => {
-        counters.errors++
-        const kind = `${what} ${error.code ?? "error"}`
-        // Logged once per kind: a full disk fails every write until it is freed.
-        if (!errorsSeen.has(kind)) {
-          errorsSeen.add(kind)
-          errorLines.push(`persistence: ${kind}: ${error.message}`)
-        }
-      }
+      onError: (what, error) => reportError(`${what} ${error.code ?? "error"}`, error.message)
     })
     const journal = { writer, snapshotting: false }
     tables.forEach((table, i) => (table.journal = partitionJournal(journal, i, tables.length)))
-    const snapshots = new Snapshots({ dir, files, store, tables, journal, gen: report.lastGen + 1, counters })
+    const manifest = new ManifestWriter(dir, files, Manifest.ofListing(listing))
+    // A new log never takes the generation of one the manifest names, even if that file is gone; an
+    // empty newest log (a start that wrote nothing) is replaced, not left behind.
+    const lastGen = Math.max(report.lastGen, audit.lastGen)
+    const gen = DataDir.takeEmptyLog(listing, lastGen, LOG_HEADER)?.gen ?? lastGen + 1
+    const snapshots = new Snapshots({ dir, files, store, tables, journal, gen, reportError, manifest })
     yield* snapshots.startLog.pipe(
       Effect.mapError((e) => new PersistenceError({ message: e.message, exitCode: 73 }))
     )
@@ -147,9 +155,16 @@ const make = (options: PersistenceOptions) =>
         (report.dropped > 0 ? `, ${report.dropped} damaged records dropped` : "")
     )
 
-    const logErrors = Effect.suspend(() =>
-      Effect.forEach(errorLines.splice(0), (line) => Effect.logError(line), { discard: true })
-    )
+    // Errors wait for -v elsewhere; a failing disk is worth a line at every verbosity (memcached prints
+    // its errors even without -v), so at verbosity 0 these go out at info level.
+    const logLine = config.verbosity > 0 ? Effect.logError : Effect.logInfo
+    const takeErrors = (final: boolean) =>
+      Effect.suspend(() =>
+        Effect.forEach(errors.take(clock.unsafeCurrentTimeMillis(), final), (line) => logLine(line), {
+          discard: true
+        })
+      )
+    const logErrors = takeErrors(false)
     if (config.appendfsync === "everysec") {
       yield* Effect.sync(() => writer.sync()).pipe(
         Effect.zipRight(logErrors),
@@ -161,8 +176,12 @@ const make = (options: PersistenceOptions) =>
     }
     yield* snapshots.schedule(config.snapshotInterval, config.memoryLimit).pipe(Effect.forkScoped)
     yield* Effect.addFinalizer(() =>
-      Effect.async<void>((resume) => writer.close(() => resume(Effect.void))).pipe(
-        Effect.zipRight(logErrors),
+      snapshots.finalSnapshot.pipe(
+        Effect.zipRight(Effect.async<void>((resume) => writer.close(() => resume(Effect.void)))),
+        Effect.zipRight(snapshots.closeManifest.pipe(
+          Effect.catchAll((error) => Effect.sync(() => reportError("manifest", error.message)))
+        )),
+        Effect.zipRight(takeErrors(true)),
         Effect.zipRight(Effect.logInfo(`persistence: log closed in ${dir}`))
       )
     )
@@ -181,7 +200,9 @@ const make = (options: PersistenceOptions) =>
       ["persist_errors", String(counters.errors)]
     ])
 
-    const execute = config.appendfsync === "always" ? durableExecute(store.execute, writer) : store.execute
+    const execute = config.appendfsync === "always"
+      ? durableExecute(store.execute, writer)
+      : boundedExecute(store.execute, writer)
     const wrapped: StoreShape = { ...store, execute, extraStats: stats }
     const service: PersistenceShape = {
       stats,
@@ -207,6 +228,21 @@ const durableExecute = (execute: StoreShape["execute"], writer: LogWriter) => (b
         resume(Effect.void)
       })
     )
+  })
+
+/** Most log bytes waiting to be written in `everysec` and `no` before writing batches wait for the disk. */
+export const MAX_UNWRITTEN = 16 * 1024 * 1024
+
+/**
+ * `everysec` and `no`: a batch that changed items is answered at once, unless more than
+ * {@link MAX_UNWRITTEN} bytes of log wait to be written (a disk slower than the writes): then once
+ * they are down to that, so the log buffer stays bounded (a failing disk releases the wait; see
+ * LogWriter.whenDrained).
+ */
+const boundedExecute = (execute: StoreShape["execute"], writer: LogWriter) => (batch: Batch): Effect.Effect<void> =>
+  Effect.flatMap(execute(batch), () => {
+    if (writer.pending <= MAX_UNWRITTEN || !writes(batch)) return Effect.void
+    return Effect.async<void>((resume) => writer.whenDrained(MAX_UNWRITTEN, () => resume(Effect.void)))
   })
 
 /** Whether the batch has a request for the store that may change an item. */

@@ -116,9 +116,11 @@ class Replay {
     if (cas > this.maxCas) this.maxCas = cas
     const keyStart = R.keyStart(off)
     const keyEnd = keyStart + R.keyLength(buf, off)
-    const table = this.tableOf(buf, keyStart, keyEnd)
+    // One hash per record: it routes the record and indexes it.
+    const hash = hashBytes(buf, keyStart, keyEnd)
+    const table = this.tables[hash % this.tables.length]!
     if (this.isDead(buf, off)) table.discardKey(buf, keyStart, keyEnd)
-    else table.insertCopy(buf, off, this.now)
+    else table.insertCopy(buf, off, this.now, hash)
   }
 
   private setFlushed(upTo: number): void {

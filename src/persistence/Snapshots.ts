@@ -17,19 +17,17 @@ import * as Schedule from "effect/Schedule"
 import type { ItemTable } from "../store/ItemTable.js"
 import type { PartitionedStore } from "../store/PartitionedStore.js"
 import * as DataDir from "./DataDir.js"
-import type { FileOps } from "./FileOps.js"
+import { fileOp as io, FileOpError, type FileOps } from "./FileOps.js"
 import { endBlock, logHeader, snapshotHeader } from "./Format.js"
 import type { JournalState } from "./Journal.js"
+import type { ManifestWriter } from "./Manifest.js"
 import { SnapshotCursor } from "./Snapshot.js"
-
-/** A file operation failed; the message names the file. */
-export class SnapshotIoError {
-  readonly _tag = "SnapshotIoError"
-  constructor(readonly message: string) {}
-}
 
 /** How long after a failed snapshot the next may start. */
 const RETRY_MS = 30_000
+
+/** Logs smaller than this are replayed at the next start rather than snapshotted at shutdown. */
+const FINAL_MIN_LOG = 1024 * 1024
 
 /** Log size that triggers a snapshot before the interval: at least this, or the memory limit. */
 const MIN_LOG_TRIGGER = 64 * 1024 * 1024
@@ -43,23 +41,11 @@ export interface SnapshotsOptions {
   readonly journal: JournalState
   /** The generation of the first log this run writes. */
   readonly gen: number
-  /** Shared error count (persist_errors). */
-  readonly counters: { errors: number }
+  /** Counts and logs a failure (persist_errors; rate-limited lines per kind). */
+  readonly reportError: (kind: string, message: string) => void
+  /** The data dir's manifest, told of every new log and snapshot. */
+  readonly manifest: ManifestWriter
 }
-
-type Callback<A> = (done: (error: NodeJS.ErrnoException | null, value: A) => void) => void
-
-/** Runs a callback-style file operation; a failure names `path`. */
-const io = <A>(what: string, path: string, run: Callback<A>) =>
-  Effect.async<A, SnapshotIoError>((resume) =>
-    run((error, value) =>
-      resume(
-        error === null
-          ? Effect.succeed(value)
-          : Effect.fail(new SnapshotIoError(`cannot ${what} ${path}: ${error.code ?? error.message}`))
-      )
-    )
-  )
 
 /** The snapshots of one data dir. */
 export class Snapshots {
@@ -71,6 +57,8 @@ export class Snapshots {
   /** How long it took, in seconds. */
   lastSeconds = 0
   private gen: number
+  /** The generation of the log being written, once one is open. */
+  private logGen: number | undefined = undefined
   private startedAt = 0
   /** When the last snapshot failed (Clock ms): the next waits {@link RETRY_MS}, not one second. */
   private failedAt = -Infinity
@@ -80,20 +68,50 @@ export class Snapshots {
   }
 
   /** Opens the first log of this run (before serving). */
-  get startLog(): Effect.Effect<void, SnapshotIoError> {
+  get startLog(): Effect.Effect<void, FileOpError> {
     return Effect.zipRight(
       this.rotate(this.gen),
       Effect.map(Clock.currentTimeMillis, (now) => void (this.startedAt = now))
     )
   }
 
-  private rotate(gen: number): Effect.Effect<void, SnapshotIoError> {
-    const { dir, files, journal } = this.options
+  private rotate(gen: number): Effect.Effect<void, FileOpError> {
+    const { dir, files, journal, manifest } = this.options
     const path = DataDir.logPath(dir, gen)
-    return Effect.zipRight(
-      io<void>("create", path, (done) => journal.writer.rotate(path, logHeader(gen), (e) => done(e, undefined))),
-      io<void>("fsync the folder", dir, (done) => files.fsyncDir(dir, (e) => done(e, undefined)))
-    )
+    return Effect.gen(this, function*() {
+      yield* io<void>("create", path, (done) => journal.writer.rotate(path, logHeader(gen), (e) => done(e, undefined)))
+      yield* io<void>("fsync the folder", dir, (done) => files.fsyncDir(dir, (e) => done(e, undefined)))
+      const previous = this.logGen
+      const bytes = journal.writer.closedBytes
+      this.logGen = gen
+      yield* manifest.logStarted(
+        gen,
+        previous === undefined || bytes === undefined ? undefined : { gen: previous, bytes }
+      )
+    })
+  }
+
+  /** At shutdown, once the log is closed: the manifest records its final size. */
+  get closeManifest(): Effect.Effect<void, FileOpError> {
+    const bytes = this.options.journal.writer.closedBytes
+    const gen = this.logGen
+    return gen === undefined || bytes === undefined ? Effect.void : this.options.manifest.closed(gen, bytes)
+  }
+
+  /**
+   * At shutdown: a last snapshot when the logs since the last one hold more than twice the live item
+   * bytes (so most of what they hold is superseded): writing the items once then saves the next start
+   * replaying more than that. Otherwise nothing: a snapshot costs writing every live byte.
+   */
+  get finalSnapshot(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const { journal, manifest, tables } = this.options
+      // Closed logs as the manifest has them; the current one as written, and what waits to be.
+      const logged = manifest.current.logs.reduce((sum, log) => sum + (log.gen === this.logGen ? 0 : log.bytes), 0) +
+        journal.writer.fileBytes + journal.writer.pending
+      const live = tables.reduce((sum, table) => sum + table.counters.bytes, 0)
+      return logged > FINAL_MIN_LOG && logged > 2 * live ? this.take : Effect.void
+    })
   }
 
   /** Takes a snapshot now, unless one is in progress; failures are logged and counted. */
@@ -112,13 +130,10 @@ export class Snapshots {
           })
         ),
         Effect.catchAll((error) =>
-          Effect.zipRight(
-            Effect.sync(() => {
-              this.options.counters.errors++
-              this.failedAt = startedAt
-            }),
-            Effect.logError(`persistence: snapshot failed: ${error.message}`)
-          )
+          Effect.sync(() => {
+            this.options.reportError("snapshot failed", error.message)
+            this.failedAt = startedAt
+          })
         ),
         Effect.ensuring(Effect.sync(() => {
           this.inProgress = false
@@ -128,7 +143,7 @@ export class Snapshots {
     })
   }
 
-  private get write(): Effect.Effect<void, SnapshotIoError> {
+  private get write(): Effect.Effect<void, FileOpError> {
     const { dir, files, journal, store, tables } = this.options
     return Effect.gen(this, function*() {
       const gen = ++this.gen
@@ -148,7 +163,7 @@ export class Snapshots {
             position += written
             return written === buf.length
               ? Effect.void
-              : Effect.fail(new SnapshotIoError(`cannot write ${tmp}: short write`))
+              : Effect.fail(new FileOpError(`cannot write ${tmp}: short write`))
           }
         )
       const body = Effect.gen(function*() {
@@ -174,7 +189,8 @@ export class Snapshots {
       yield* io<void>("rename", tmp, (done) => files.rename(tmp, final, (e) => done(e, undefined)))
       yield* io<void>("fsync the folder", dir, (done) => files.fsyncDir(dir, (e) => done(e, undefined)))
       journal.snapshotting = false
-      // Only now are the older files redundant.
+      yield* this.options.manifest.snapshotDone(gen, position)
+      // Only now are the older files redundant (and the manifest no longer names them).
       const listing = DataDir.list(dir)
       for (const old of [...listing.snapshots, ...listing.logs]) {
         if (old.gen < gen) yield* Effect.async<void>((resume) => files.unlink(old.path, () => resume(Effect.void)))

@@ -16,6 +16,10 @@ import * as R from "./ItemRecord.js"
 import { hashBytes, hashKey } from "./KeyIndex.js"
 import { EXPIRED, FLUSHED, RecordStore, type RecordStoreOptions } from "./RecordStore.js"
 
+/** The hash of the key of the record at `off` in `src`. */
+const keyHash = (src: Buffer, off: number): number =>
+  hashBytes(src, R.keyStart(off), R.keyStart(off) + R.keyLength(src, off))
+
 /** Settings a table needs. */
 export type ItemTableOptions = RecordStoreOptions
 
@@ -170,14 +174,11 @@ export class ItemTable extends RecordStore {
   /**
    * Inserts a copy of a persisted record (laid out as ItemRecord, at `off` in `src`) as its key's item,
    * replacing any; restore uses it in bulk before the server serves, so it reports nothing to the
-   * journal. The CAS sequence is the caller's business. False when memory is full under -M.
+   * journal. The CAS sequence is the caller's business. False when memory is full under -M. `hash`:
+   * the key's, if the caller has it already (restore routes by it).
    */
-  insertCopy(src: Buffer, off: number, now: number): boolean {
+  insertCopy(src: Buffer, off: number, now: number, hash = keyHash(src, off)): boolean {
     const length = R.length(src, off)
-    const keyStart = R.keyStart(off)
-    const keyEnd = keyStart + R.keyLength(src, off)
-    const key = src.toString("latin1", keyStart, keyEnd)
-    const hash = hashBytes(src, keyStart, keyEnd)
     const ref = this.log.allocate(length, now)
     if (ref < 0) {
       this.counters.outofmemory++
@@ -187,9 +188,15 @@ export class ItemTable extends RecordStore {
     const at = this.log.offset(ref)
     src.copy(buf, at, off, off + length)
     R.setBits(buf, at, R.Bit.Live)
-    const previous = this.index.get(key, hash)
-    if (previous >= 0) this.discard(previous, hash)
-    this.index.set(key, hash, ref)
+    // A key new to the index (nearly every one of a restore) needs no string to compare.
+    if (this.index.lacks(hash)) {
+      this.index.add(hash, ref)
+    } else {
+      const key = src.toString("latin1", R.keyStart(off), R.keyStart(off) + R.keyLength(src, off))
+      const previous = this.index.get(key, hash)
+      if (previous >= 0) this.discard(previous, hash)
+      this.index.set(key, hash, ref)
+    }
     this.counters.curr_items++
     this.counters.total_items++
     this.counters.bytes += length

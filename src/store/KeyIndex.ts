@@ -95,6 +95,28 @@ export class KeyIndex {
     if (++this.size > this.capacity * MAX_LOAD) this.resize(this.capacity * 2)
   }
 
+  /**
+   * Whether no entry has this hash, so no key can match it: bulk inserts (restore) then skip making the
+   * key's string for {@link get} and {@link set} and use {@link add}.
+   */
+  lacks(hash: number): boolean {
+    const { refs, hashes, mask } = this
+    for (let i = this.home(hash);; i = (i + 1) & mask) {
+      if (refs[i] === EMPTY) return true
+      if (hashes[i] === hash) return false
+    }
+  }
+
+  /** Stores `ref` for a key known to be absent (its hash {@link lacks}). */
+  add(hash: number, ref: number): void {
+    const { mask, refs } = this
+    let i = this.home(hash)
+    while (refs[i] !== EMPTY) i = (i + 1) & mask
+    refs[i] = ref
+    this.hashes[i] = hash
+    if (++this.size > this.capacity * MAX_LOAD) this.resize(this.capacity * 2)
+  }
+
   /** Replaces `from` by `to` where the key with this hash points at `from` (a record moved). */
   move(hash: number, from: number, to: number): void {
     const i = this.slotOf(hash, from)

@@ -5,7 +5,9 @@
  * on the copy. Each start must, within a bounded wait, either serve only values and flags a client really
  * stored (anything it lost said on stderr), or exit non-zero with one line naming the damaged file; it
  * never prints a stack trace. Every kind of file found in the data dir is damaged, so the cases follow
- * whatever files the server writes.
+ * whatever files the server writes. Then the files the manifest names, one at a time: a deleted newest log,
+ * a deleted snapshot, a deleted or damaged manifest each start the server with what is intact and say
+ * so in one line at the default verbosity.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -220,8 +222,8 @@ const tryDamaged = async (relative: string, damage: Damage): Promise<Array<strin
     problems = wrongValues(found).map((p) => `${what}: ${p}`)
     const lost = keys.filter((key) => !sameItem(found.get(key), last(key)))
     // Serving less than was stored is allowed, silently losing it is not: the log says what was dropped
-    // (a deleted file aside: without a manifest the server may not know it existed).
-    if (lost.length > 0 && damage.name !== "deleted" && !DROPPED.test(server.stderr())) {
+    // (a deleted file too: the manifest names it).
+    if (lost.length > 0 && !DROPPED.test(server.stderr())) {
       problems.push(`${what}: ${lost.length} keys lost (${lost.slice(0, 3).join(", ")}...) and nothing logged`)
     }
   } finally {
@@ -252,4 +254,62 @@ describe("restoring a damaged data dir", () => {
     }
     expect(problems, `${problems.length} problems in ${cases.length} cases`).toEqual([])
   }, 80_000)
+})
+
+/** The newest file of `dir` matching `pattern` (by generation). */
+const newest = (dir: string, pattern: RegExp): string =>
+  fs.readdirSync(dir).filter((name) => pattern.test(name)).sort((a, b) =>
+    Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0])
+  ).at(-1)!
+
+/**
+ * Starts a server on a copy of the data dir changed by `change`; it must serve. Returns its stderr
+ * (without -v), after checking that it served no wrong value and printed no stack trace.
+ */
+const startChanged = async (change: (dir: string) => void): Promise<{ stderr: string; lost: Array<string> }> => {
+  const dir = tempDir()
+  fs.cpSync(pristine, dir, { recursive: true })
+  change(dir)
+  const server = await serve(["--data-dir", dir])
+  let found: Map<string, Item>
+  try {
+    found = await readItems(server.port, keys)
+  } finally {
+    expect(await server.stop()).toBe(0)
+  }
+  expect(wrongValues(found)).toEqual([])
+  expect(server.stderr()).not.toMatch(STACK_FRAME)
+  return { stderr: server.stderr(), lost: keys.filter((key) => !sameItem(found.get(key), last(key))) }
+}
+
+describe("files named by the manifest", () => {
+  it("a deleted newest log: the server starts with the rest and names the log", async () => {
+    const log = newest(pristine, /^log-\d+\.log$/)
+    const { lost, stderr } = await startChanged((dir) => fs.rmSync(path.join(dir, log)))
+    expect(lost.length).toBeGreaterThan(0)
+    expect(stderr).toMatch(
+      new RegExp(`dropped: .*${log.replace(".", "\\.")}: named by MANIFEST \\(\\d+ bytes\\) but missing`)
+    )
+  })
+
+  it("a deleted snapshot: the server starts with the logs and names the snapshot", async () => {
+    const snapshot = newest(pristine, /^snapshot-\d+\.snap$/)
+    const { lost, stderr } = await startChanged((dir) => fs.rmSync(path.join(dir, snapshot)))
+    expect(lost.length).toBeGreaterThan(0)
+    expect(stderr).toMatch(new RegExp(`dropped: .*${snapshot.replace(".", "\\.")}: named by MANIFEST .* but missing`))
+  })
+
+  it("a deleted or damaged manifest: everything is restored from the listing, and the line says so", async () => {
+    const deleted = await startChanged((dir) => fs.rmSync(path.join(dir, "MANIFEST")))
+    expect(deleted.lost).toEqual([])
+    expect(deleted.stderr).toMatch(/dropped: .*MANIFEST is missing; restored from the directory listing/)
+    const damaged = await startChanged((dir) => {
+      const file = path.join(dir, "MANIFEST")
+      const bytes = fs.readFileSync(file)
+      bytes[bytes.length - 9] = bytes[bytes.length - 9]! ^ 0x10
+      fs.writeFileSync(file, bytes)
+    })
+    expect(damaged.lost).toEqual([])
+    expect(damaged.stderr).toMatch(/dropped: .*MANIFEST: damaged \(checksum mismatch\), ignored/)
+  })
 })

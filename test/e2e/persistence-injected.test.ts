@@ -8,13 +8,25 @@
  * the real file system holds every acknowledged write, and nothing wrong.
  */
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { type AppendFsync, ServerConfig } from "../../src/config/ServerConfig.js"
 import { type FileOps, nodeFileOps } from "../../src/persistence/FileOps.js"
 import { Persistence } from "../../src/persistence/Persistence.js"
 import * as Effcached from "../../src/server/Effcached.js"
 import { Listener } from "../../src/server/Listener.js"
-import { type Item, pipelined, readItems, sameItem, showItem, statsOf, useTempDirs } from "../support/persistence.js"
+import { Logging } from "../../src/server/Logging.js"
+import {
+  type Item,
+  linesOf,
+  pipelined,
+  readItems,
+  sameItem,
+  showItem,
+  statsOf,
+  useTempDirs
+} from "../support/persistence.js"
 
 const tempDir = useTempDirs()
 
@@ -51,14 +63,20 @@ const faultyFiles = (faults: Faults): FileOps => {
   }
 }
 
-/** effcached in this process on a free port, with persistence over `files`. */
-const inProcess = async (dir: string, appendfsync: AppendFsync, files: FileOps) => {
+/**
+ * effcached in this process on a free port, with persistence over `files`; its log (JSON lines, at the
+ * default verbosity) goes to `logFile` if given, else nowhere.
+ */
+const inProcess = async (dir: string, appendfsync: AppendFsync, files: FileOps, logFile?: string) => {
   const layer = Effcached.serveWith(Layer.empty).pipe(
     Layer.provideMerge(Persistence.layer({ files })),
     Layer.provide(ServerConfig.layer({ port: 0, dataDir: dir, appendfsync, snapshotInterval: 3600 }))
   )
-  // Quiet: the injected failures are logged as errors, which would only clutter the test output.
-  const runtime = ManagedRuntime.make(Layer.orDie(layer).pipe(Layer.provide(Logger.minimumLogLevel(LogLevel.None))))
+  // Quiet unless asked: the injected failures would only clutter the test output.
+  const logging = logFile === undefined
+    ? Logger.minimumLogLevel(LogLevel.None)
+    : Layer.orDie(Logging.layer({ verbosity: 0, logFormat: "json", logFile }))
+  const runtime = ManagedRuntime.make(Layer.orDie(layer).pipe(Layer.provide(logging)))
   const { address } = await runtime.runPromise(Listener)
   return { runtime, port: address.port }
 }
@@ -94,7 +112,9 @@ describe("injected disk errors, --appendfsync always", () => {
     async () => {
       const dir = tempDir()
       const faults: Faults = {}
-      const { port, runtime } = await inProcess(dir, "always", faultyFiles(faults))
+      const logFile = path.join(tempDir(), "effcached.log")
+      const { port, runtime } = await inProcess(dir, "always", faultyFiles(faults), logFile)
+      const errors = { count: 0 }
       const before = named("a", 20)
       const full = named("b", 10)
       const badSync = named("c", 5)
@@ -129,9 +149,27 @@ describe("injected disk errors, --appendfsync always", () => {
         // one (the server waits 30 s after a failed one): asked for now, writes are acknowledged again.
         await runtime.runPromise(Effect.flatMap(Persistence, (p) => p.snapshot).pipe(Effect.timeout("10 seconds")))
         expect(await pipelined(port, ["set e0 0 0 1\r\ne\r\n"])).toEqual(["STORED"])
+        errors.count = Number((await statsOf(port)).get("persist_errors"))
       } finally {
         await stopWithin(runtime)
       }
+      // Every failure reached the log at the default verbosity: the first of each kind as a line with
+      // its message, the rest counted (at most a line per kind per 10 s), none left out.
+      const errorLines = linesOf(fs.readFileSync(logFile, "utf8")).map((line) =>
+        JSON.parse(line) as { message: string }
+      )
+        .map(({ message }) => message).filter((message) =>
+          /^persistence: (write|fsync|open|snapshot|manifest)/.test(message)
+        )
+      const first = errorLines.filter((line) => !/: \d+ more in the last \d+ s$/.test(line))
+      expect(first.filter((line) => line.startsWith("persistence: write ENOSPC: "))).toEqual([
+        "persistence: write ENOSPC: ENOSPC (injected)"
+      ])
+      expect(first.filter((line) => line.startsWith("persistence: fsync EIO: "))).toHaveLength(1)
+      expect(first.some((line) => /^persistence: snapshot failed: cannot create .*ENOSPC/.test(line))).toBe(true)
+      const counted = errorLines.map((line) => Number(/: (\d+) more in the last \d+ s$/.exec(line)?.[1] ?? 1))
+      expect(counted.reduce((a, b) => a + b, 0)).toBe(errors.count)
+      expect(errors.count).toBeGreaterThan(first.length)
 
       const restarted = await inProcess(dir, "always", nodeFileOps)
       try {

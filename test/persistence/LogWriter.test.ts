@@ -137,6 +137,37 @@ describe("LogWriter", () => {
     expect(t.writer.fsyncs).toBe(1)
   })
 
+  it("whenDrained: called once the unwritten bytes are down to the limit, at once if they are already", () => {
+    const t = setup("everysec")
+    const drained: Array<string> = []
+    t.writer.whenDrained(0, () => drained.push("empty"))
+    expect(drained).toEqual(["empty"])
+    t.append("x".repeat(1000))
+    t.append("y".repeat(1000))
+    t.writer.whenDrained(1500, () => drained.push("1500"))
+    t.writer.whenDrained(5000, () => drained.push("5000"))
+    expect(drained).toEqual(["empty", "5000"])
+    // The turn starts the write; until the disk completes it, the bytes still wait.
+    t.turns.shift()!()
+    expect(drained).toEqual(["empty", "5000"])
+    t.flush()
+    expect(drained).toEqual(["empty", "5000", "1500"])
+  })
+
+  it("whenDrained: a failing disk releases the waiters (no stall; the data is kept for the retry)", () => {
+    const t = setup("everysec")
+    t.fake.failures.write = "ENOSPC"
+    let released = false
+    t.append("z".repeat(100))
+    t.writer.whenDrained(10, () => (released = true))
+    t.flush()
+    expect(released).toBe(true)
+    delete t.fake.failures.write
+    t.append("after")
+    t.flush()
+    expect(t.frames()).toEqual(["z".repeat(100), "after"])
+  })
+
   it("a failed write fails its waiters, keeps the data and rewrites it at the same offset once the disk recovers", () => {
     const t = setup("always")
     t.fake.failures.write = "ENOSPC"

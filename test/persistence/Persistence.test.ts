@@ -92,6 +92,83 @@ describe("Persistence", () => {
       expect(Math.min(...cas(after.newer))).toBeGreaterThan(Math.max(...cas(after.hits)))
     })))
 
+  it.scoped("a start that writes nothing leaves no empty log behind; one that writes starts the next", () =>
+    quiet(Effect.gen(function*() {
+      const dir = yield* dataDir
+      const logs = () => fs.readdirSync(dir).filter((name) => name.endsWith(".log")).sort()
+      for (let i = 0; i < 3; i++) yield* Effect.scoped(Effect.provide(Effect.void, layer({ dataDir: dir })))
+      expect(logs()).toEqual(["log-0.log"])
+      yield* Effect.scoped(Effect.provide(run(set("a", "1")), layer({ dataDir: dir })))
+      expect(logs()).toEqual(["log-0.log"])
+      const [hit] = yield* Effect.scoped(Effect.provide(run(get("a")), layer({ dataDir: dir })))
+      expect(valueOf(hit!)).toBe("1")
+      expect(logs()).toEqual(["log-0.log", "log-1.log"])
+      yield* Effect.scoped(Effect.provide(Effect.void, layer({ dataDir: dir })))
+      expect(logs()).toEqual(["log-0.log", "log-1.log"])
+    })))
+
+  it.scoped("everysec: past 16 MB of log waiting for a slow disk, writing batches wait for it; reads do not", () =>
+    quiet(Effect.gen(function*() {
+      const dir = yield* dataDir
+      // Log writes wait for the test once `hold` is on: a disk that has not caught up yet.
+      const hold = { on: false }
+      const held: Array<() => void> = []
+      const files: FileOps = {
+        ...nodeFileOps,
+        writev: (fd, buffers, position, done) => {
+          if (!hold.on) return nodeFileOps.writev(fd, buffers, position, done)
+          held.push(() => nodeFileOps.writev(fd, buffers, position, done))
+        }
+      }
+      const settings = { dataDir: dir, memoryLimit: 64 * 1024 * 1024, maxItemSize: 1024 * 1024 }
+      yield* Effect.provide(
+        Effect.gen(function*() {
+          hold.on = true
+          const value = "v".repeat(100 * 1024)
+          const writing = yield* Effect.fork(run(...Array.from({ length: 170 }, (_, i) => set(`k${i}`, value))))
+          while (held.length === 0) yield* turn
+          expect(writing.unsafePoll()).toBeNull()
+          // A batch that only reads is answered while the writes wait.
+          const [hit] = yield* run(get("k0"))
+          expect(valueOf(hit!)).toBe(value)
+          // A small write waits too, behind the 17 MB.
+          const small = yield* Effect.fork(run(set("s", "1")))
+          yield* turn
+          expect(small.unsafePoll()).toBeNull()
+          hold.on = false
+          while (writing.unsafePoll() === null || small.unsafePoll() === null) {
+            held.shift()?.()
+            yield* turn
+          }
+        }).pipe(
+          // A failed expectation must not leave the log's close waiting on held writes.
+          Effect.ensuring(Effect.sync(() => {
+            hold.on = false
+            for (const write of held.splice(0)) write()
+          }))
+        ),
+        layer(settings, { files })
+      )
+    })))
+
+  it.scoped("shutdown: a last snapshot only when the logs hold more than twice the live bytes", () =>
+    quiet(Effect.gen(function*() {
+      const dir = yield* dataDir
+      const files = () => fs.readdirSync(dir).filter((name) => /\.(snap|log)$/.test(name)).sort()
+      const settings = { dataDir: dir, memoryLimit: 64 * 1024 * 1024, maxItemSize: 1024 * 1024 }
+      const value = (i: number) => `${i}:${"v".repeat(100 * 1024)}`
+      const cold = Array.from({ length: 20 }, (_, i) => set(`k${i}`, value(i)))
+      // 2 MB of items written once: the log is about the items, and is replayed at the next start.
+      yield* Effect.scoped(Effect.provide(run(...cold), layer(settings)))
+      expect(files()).toEqual(["log-0.log"])
+      // One key overwritten 30 times: 5 MB of logs for 2.1 MB of items, so a snapshot at shutdown.
+      const hot = Array.from({ length: 30 }, (_, i) => set("hot", value(100 + i)))
+      yield* Effect.scoped(Effect.provide(run(...hot), layer(settings)))
+      expect(files()).toEqual(["log-2.log", "snapshot-2.snap"])
+      const found = yield* Effect.scoped(Effect.provide(run(get("hot"), get("k7")), layer(settings)))
+      expect(found.map((result) => valueOf(result))).toEqual([value(129), value(7)])
+    })))
+
   it.scoped("everysec: the log is fsynced once a second of (Test)Clock time, not per write", () =>
     quiet(Effect.gen(function*() {
       const dir = yield* dataDir
@@ -182,17 +259,24 @@ describe("Persistence snapshots", () => {
       )
       // The snapshot's block writes wait for the test: one round of churn between two slices.
       const held: Array<() => void> = []
+      // Only the snapshot under test is held (not the last one at shutdown: the churn makes the log large).
+      const holding = { on: true }
       const snapshotFds = new Set<number>()
       const files: FileOps = {
         ...nodeFileOps,
         open: (file, exclusive, done) =>
           nodeFileOps.open(file, exclusive, (error, fd) => {
-            if (file.endsWith(".tmp")) snapshotFds.add(fd)
+            if (file.endsWith(".snap.tmp")) snapshotFds.add(fd)
             done(error, fd)
           }),
         writev: (fd, buffers, position, done) => {
-          if (!snapshotFds.has(fd)) return nodeFileOps.writev(fd, buffers, position, done)
+          if (!snapshotFds.has(fd) || !holding.on) return nodeFileOps.writev(fd, buffers, position, done)
           held.push(() => nodeFileOps.writev(fd, buffers, position, done))
+        },
+        // Its number may be reused by another file (the manifest's) once closed.
+        close: (fd, done) => {
+          snapshotFds.delete(fd)
+          nodeFileOps.close(fd, done)
         }
       }
       const before = yield* Effect.scoped(Effect.provide(
@@ -212,6 +296,7 @@ describe("Persistence snapshots", () => {
             next()
             slices++
           }
+          holding.on = false
           expect(slices).toBeGreaterThan(2)
           expect(yield* stat("persist_snapshots")).toBe("1")
           return yield* readAll
