@@ -61,7 +61,7 @@ export const describeReport = (report: CampaignReport): string => {
   for (const rule of used) lines.push(`  ${rule.name}: ${rule.reason}`)
   if (report.unstable.length > 0) {
     lines.push(
-      `unstable (differed once, then agreed on fresh keys; replay to look): ` +
+      `unstable (differed, then agreed on fresh keys or replayed alone; replay to look): ` +
         report.unstable.map((u) => `${u.index} ${u.kind}`).join(", ")
     )
   }
