@@ -193,9 +193,8 @@ export class ItemTable extends RecordStore {
       this.index.add(hash, ref)
     } else {
       const key = src.toString("latin1", R.keyStart(off), R.keyStart(off) + R.keyLength(src, off))
-      const previous = this.index.get(key, hash)
-      if (previous >= 0) this.discard(previous, hash)
-      this.index.set(key, hash, ref)
+      const previous = this.index.put(key, hash, ref)
+      if (previous >= 0) this.release(previous)
     }
     this.counters.curr_items++
     this.counters.total_items++

@@ -78,8 +78,11 @@ export class KeyIndex {
     }
   }
 
-  /** Stores `ref` for `key`, replacing any reference it had. */
-  set(key: string, hash: number, ref: number): void {
+  /**
+   * Stores `ref` for `key` and returns the reference it replaced, or -1: one probe where a get, a
+   * remove and a set would take three (every overwriting store does this).
+   */
+  put(key: string, hash: number, ref: number): number {
     const { refs, hashes, mask } = this
     let i = this.home(hash)
     for (;; i = (i + 1) & mask) {
@@ -87,17 +90,18 @@ export class KeyIndex {
       if (current === EMPTY) break
       if (hashes[i] === hash && this.matches(current, key)) {
         refs[i] = ref
-        return
+        return current
       }
     }
     refs[i] = ref
     hashes[i] = hash
     if (++this.size > this.capacity * MAX_LOAD) this.resize(this.capacity * 2)
+    return -1
   }
 
   /**
    * Whether no entry has this hash, so no key can match it: bulk inserts (restore) then skip making the
-   * key's string for {@link get} and {@link set} and use {@link add}.
+   * key's string for {@link get} and {@link put} and use {@link add}.
    */
   lacks(hash: number): boolean {
     const { refs, hashes, mask } = this

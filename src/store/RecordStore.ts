@@ -190,11 +190,16 @@ export class RecordStore implements Cleaner {
 
   /** Removes a live record: from the index, the statistics and its segment. */
   protected discard(ref: number, hash: number): void {
+    this.index.remove(hash, ref)
+    this.release(ref)
+  }
+
+  /** Retires a live record the index no longer points at (a store's `put` has just replaced it). */
+  protected release(ref: number): void {
     const buf = this.log.buffer(ref)
     const off = this.log.offset(ref)
     const length = R.length(buf, off)
     R.clearBits(buf, off, R.Bit.Live)
-    this.index.remove(hash, ref)
     this.counters.curr_items--
     this.counters.bytes -= length
     this.classStats.add(R.sizeClass(buf, off), R.memcachedSize(buf, off), -1)
@@ -256,9 +261,8 @@ export class RecordStore implements Cleaner {
     const start = R.valueStart(buf, off)
     buf.set(value, start)
     if (suffix !== undefined) buf.set(suffix, start + value.length)
-    const previous = this.index.get(key, hash)
-    if (previous >= 0) this.discard(previous, hash)
-    this.index.set(key, hash, ref)
+    const previous = this.index.put(key, hash, ref)
+    if (previous >= 0) this.release(previous)
     this.counters.curr_items++
     if (fields.isNew ?? true) this.counters.total_items++
     this.counters.bytes += length

@@ -11,10 +11,10 @@ describe("KeyIndex", () => {
   })
 
   it.prop(
-    "agrees with a Map under inserts (set, or add when the hash is absent), overwrites, moves and removals, across growth",
+    "agrees with a Map under inserts (put, or add when the hash is absent), overwrites, moves and removals, across growth",
     [fc.array(
       fc.record({
-        op: fc.constantFrom("set", "set", "add", "remove", "move"),
+        op: fc.constantFrom("put", "put", "add", "remove", "move"),
         key: fc.integer({ min: 0, max: 3000 })
       }),
       { maxLength: 3000 }
@@ -30,14 +30,15 @@ describe("KeyIndex", () => {
         const key = `k${k}`
         const hash = hashKey(key) & 0xff00ff
         const current = model.get(key)
-        if (op === "set" || op === "add") {
+        if (op === "put" || op === "add") {
           const ref = nextRef++
           keyOfRef.set(ref, key)
           // lacks: no key held has this hash (restore's bulk inserts then skip the key comparison).
           const lacks = index.lacks(hash)
           expect(lacks).toBe(![...model.keys()].some((held) => (hashKey(held) & 0xff00ff) === hash))
           if (op === "add" && lacks) index.add(hash, ref)
-          else index.set(key, hash, ref)
+          // put hands back the reference it replaced: the store retires that record.
+          else expect(index.put(key, hash, ref)).toBe(current ?? -1)
           model.set(key, ref)
         } else if (current !== undefined && op === "remove") {
           index.remove(hash, current)
