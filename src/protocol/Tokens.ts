@@ -41,7 +41,12 @@ const token = <A extends number | bigint>(
 export const FlagsToken = token(Flags, parseU32, "FlagsToken", (fc) => fc.integer({ min: 0, max: U32_MAX }))
 
 /** An exptime or delay: a signed 32-bit decimal. */
-export const ExptimeToken = token(Exptime, parseI32, "ExptimeToken", (fc) => fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }))
+export const ExptimeToken = token(
+  Exptime,
+  parseI32,
+  "ExptimeToken",
+  (fc) => fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })
+)
 
 /** A CAS unique or delta: an unsigned 64-bit decimal. */
 export const U64Token = token(U64, parseU64, "U64Token", (fc) => fc.bigInt({ min: 0n, max: U64_MAX }))
