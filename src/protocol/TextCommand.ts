@@ -3,10 +3,11 @@
  *
  * Dispatch and token-count checks follow memcached's `process_command_ascii`; the fields of each
  * command are decoded by a Schema built from the domain request's own fields with the token codecs
- * swapped in, so the wire form and the domain form cannot drift apart. A decode failure becomes the
- * exact CLIENT_ERROR memcached sends; its details are only built on that (rare) path. Meta-protocol
- * lines (mg, ms, ...) are handed to {@link decodeMeta}, operator commands (lru_crawler, slabs, lru,
- * watch) to {@link decodeOperator}.
+ * swapped in, so the wire form and the domain form cannot drift apart (get, gets and the set family,
+ * most of the traffic, decode each field by its field schema and build the request around them). A
+ * decode failure becomes the exact CLIENT_ERROR memcached sends; its details are only built on that
+ * (rare) path. Meta-protocol lines (mg, ms, ...) are handed to {@link decodeMeta}, operator commands
+ * (lru_crawler, slabs, lru, watch) to {@link decodeOperator}.
  *
  * @module
  */
@@ -113,6 +114,9 @@ const decode = <L extends Line>(line: L, input: unknown, noreply: boolean): (typ
   return message === "bad command line format" ? Res.badCommandLine : Res.ClientError.make({ message })
 }
 
+/** The keys of a get or gets line (both requests share the field's schema). */
+const decodeKeys = Schema.decodeUnknownEither(Req.Get.fields.keys)
+
 /**
  * A retrieval's fields for its wire schema, as a literal: this runs for every get, and spreading a
  * template object into a new one cost several times as much.
@@ -129,6 +133,12 @@ const decodeRetrieval = <L extends "Get" | "Gets" | "Gat" | "Gats">(
   exptime: string | undefined,
   keys: ReadonlyArray<string>
 ): Decoded => {
+  if (exptime === undefined) {
+    // get and gets, the most frequent lines: their one field is decoded by the request schema's own
+    // field schema, and the request built around it (decoding the struct cost twice the field).
+    const decoded = decodeKeys(keys)
+    if (Either.isRight(decoded)) return { _tag: line as "Get" | "Gets", keys: decoded.right }
+  }
   const all = decode(line, retrievalInput(line, exptime, keys), false)
   if ("keys" in all) return all
   // Only a failed line is searched for its first bad key (a get is the most frequent request).
@@ -156,6 +166,40 @@ const tagOfStorage = {
   prepend: "Prepend",
   cas: "Cas"
 } as const
+
+const storageField = {
+  key: Schema.decodeUnknownEither(StorageLine.fields.key),
+  flags: Schema.decodeUnknownEither(StorageLine.fields.flags),
+  exptime: Schema.decodeUnknownEither(StorageLine.fields.exptime),
+  bytes: Schema.decodeUnknownEither(StorageLine.fields.bytes)
+}
+
+/**
+ * A set, add, replace, append or prepend line whose fields all decode, each by its field schema in
+ * StorageLine (decoding the struct around them cost as much again); undefined when one does not, and
+ * the line is then decoded whole for its error.
+ */
+const storageHeader = (
+  command: StorageCommand,
+  tokens: ReadonlyArray<string>,
+  noreply: boolean
+): StorageHeader | undefined => {
+  const key = storageField.key(tokens[1])
+  const flags = storageField.flags(tokens[2])
+  const exptime = storageField.exptime(tokens[3])
+  const bytes = storageField.bytes(tokens[4])
+  if (Either.isLeft(key) || Either.isLeft(flags) || Either.isLeft(exptime) || Either.isLeft(bytes)) return undefined
+  return {
+    _tag: "StorageHeader",
+    command,
+    key: key.right,
+    flags: flags.right,
+    exptime: exptime.right,
+    bytes: bytes.right,
+    cas: 0n,
+    noreply
+  }
+}
 
 /** Builds the storage request once its data block has arrived. */
 export const completeStorage = (header: StorageHeader, value: Uint8Array): Request =>
@@ -225,6 +269,10 @@ export const decodeLine = (tokens: ReadonlyArray<string>): Decoded => {
     case "cas": {
       const isCas = command === "cas"
       if (isCas ? ntokens !== 7 && ntokens !== 8 : ntokens !== 6 && ntokens !== 7) return Res.results.unknownCommand
+      if (!isCas) {
+        const header = storageHeader(storageCommands[command]!, tokens, noreply)
+        if (header !== undefined) return header
+      }
       const input = { key: tokens[1], flags: tokens[2], exptime: tokens[3], bytes: tokens[4], cas: tokens[5] }
       const fields = isCas ? decode("Cas", input, noreply) : decode("Storage", input, noreply)
       if ("_tag" in fields) return fields
