@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { FastCheck } from "effect"
 import * as Schema from "effect/Schema"
 
 /** The longest key memcached accepts, in bytes. */
@@ -31,6 +32,28 @@ export const isKey = (s: string): boolean => {
   return true
 }
 
+/** Keys for property tests: mostly short, some up to the limit, some with any byte a line can carry. */
+const keyArbitrary = (fc: typeof FastCheck): FastCheck.Arbitrary<string> =>
+  fc.oneof(
+    { weight: 8, arbitrary: fc.stringMatching(/^[a-z]{1,3}$/) },
+    {
+      weight: 2,
+      arbitrary: fc.array(fc.constantFrom(...keyChars), { minLength: 1, maxLength: KEY_MAX_LENGTH }).map((cs) =>
+        cs.join("")
+      )
+    },
+    {
+      // Any byte the protocol can carry: control bytes, CR, high latin1.
+      weight: 1,
+      arbitrary: fc
+        .array(fc.integer({ min: 1, max: 0xff }).filter((c) => c !== 0x0a && c !== 0x20), {
+          minLength: 1,
+          maxLength: 20
+        })
+        .map((cs) => String.fromCharCode(...cs))
+    }
+  )
+
 /**
  * An item key (see {@link isKey}). A declaration (one guard) rather than `String.pipe(filter(isKey))`:
  * a refinement decodes through ParseResult's combinators in three steps, and every key of every
@@ -41,30 +64,26 @@ export const Key = Schema.declare(
   {
     identifier: "Key",
     description: "a memcached key: 1..250 bytes, no space, newline or NUL",
-    arbitrary: () => (fc) =>
-      fc.oneof(
-        { weight: 8, arbitrary: fc.stringMatching(/^[a-z]{1,3}$/) },
-        {
-          weight: 2,
-          arbitrary: fc.array(fc.constantFrom(...keyChars), { minLength: 1, maxLength: KEY_MAX_LENGTH }).map((cs) =>
-            cs.join("")
-          )
-        },
-        {
-          // Any byte the protocol can carry: control bytes, CR, high latin1.
-          weight: 1,
-          arbitrary: fc
-            .array(fc.integer({ min: 1, max: 0xff }).filter((c) => c !== 0x0a && c !== 0x20), {
-              minLength: 1,
-              maxLength: 20
-            })
-            .map((cs) => String.fromCharCode(...cs))
-        }
-      )
+    arbitrary: () => keyArbitrary
   }
 )
 /** @see Key */
 export type Key = typeof Key.Type
+
+/**
+ * The keys of a retrieval: one or more {@link Key}s. Declared with one guard for the same reason as
+ * Key: a tuple schema builds a new array and an Either per element, for every get.
+ */
+export const Keys = Schema.declare(
+  (input: unknown): input is readonly [Key, ...Array<Key>] =>
+    Array.isArray(input) && input.length > 0 && input.every((key) => typeof key === "string" && isKey(key)),
+  {
+    identifier: "Keys",
+    description: "one or more memcached keys",
+    arbitrary: () => (fc) =>
+      fc.tuple(keyArbitrary(fc), fc.array(keyArbitrary(fc), { maxLength: 7 })).map(([first, rest]) => [first, ...rest])
+  }
+)
 
 /**
  * Whether a string is a valid binary key: 1 to 250 bytes of any value (latin1, one char per byte). The

@@ -7,9 +7,8 @@
 import * as Schema from "effect/Schema"
 import { MetaArithmetic, MetaDebug, MetaDelete, MetaGet, MetaNoop, MetaSet } from "./MetaRequest.js"
 import { OperatorRequest } from "./OperatorRequest.js"
-import { BinaryKey, Exptime, Flags, Key, U64, Value } from "./Primitives.js"
+import { BinaryKey, Exptime, Flags, Key, Keys, U64, Value } from "./Primitives.js"
 
-const Keys = Schema.NonEmptyArray(Key)
 const noreply = Schema.Boolean
 /**
  * On a retrieval, set by the server and never sent by a client: memcached looks up (and for gat,
