@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { FastCheck } from "effect"
+import type { LazyArbitrary } from "effect/Arbitrary"
 import * as Schema from "effect/Schema"
 
 /** The longest key memcached accepts, in bytes. */
@@ -33,7 +33,7 @@ export const isKey = (s: string): boolean => {
 }
 
 /** Keys for property tests: mostly short, some up to the limit, some with any byte a line can carry. */
-const keyArbitrary = (fc: typeof FastCheck): FastCheck.Arbitrary<string> =>
+const keyArbitrary: LazyArbitrary<string> = (fc) =>
   fc.oneof(
     { weight: 8, arbitrary: fc.stringMatching(/^[a-z]{1,3}$/) },
     {

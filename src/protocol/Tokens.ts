@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { FastCheck } from "effect"
+import type { LazyArbitrary } from "effect/Arbitrary"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { Exptime, Flags, integerIn, U32_MAX, U64, U64_MAX } from "../domain/Primitives.js"
@@ -24,7 +24,7 @@ const token = <A extends number | bigint>(
   to: Schema.Schema<A>,
   parse: (s: string) => A | undefined,
   identifier: string,
-  arbitrary: (fc: typeof FastCheck) => FastCheck.Arbitrary<A>
+  arbitrary: LazyArbitrary<A>
 ): Schema.Schema<A, string> => {
   const is = Schema.is(to)
   return Schema.declare([], {
