@@ -54,13 +54,16 @@ const keyArbitrary: LazyArbitrary<string> = (fc) =>
     }
   )
 
+/** Whether a value is a string that is a key (the guard of Key and Keys). */
+const isKeyValue = (input: unknown): input is string => typeof input === "string" && isKey(input)
+
 /**
  * An item key (see {@link isKey}). A declaration (one guard) rather than `String.pipe(filter(isKey))`:
  * a refinement decodes through ParseResult's combinators in three steps, and every key of every
  * request is decoded; declared, a key decodes in ~40 ns instead of ~100.
  */
 export const Key = Schema.declare(
-  (input: unknown): input is string => typeof input === "string" && isKey(input),
+  isKeyValue,
   {
     identifier: "Key",
     description: "a memcached key: 1..250 bytes, no space, newline or NUL",
@@ -76,7 +79,7 @@ export type Key = typeof Key.Type
  */
 export const Keys = Schema.declare(
   (input: unknown): input is readonly [Key, ...Array<Key>] =>
-    Array.isArray(input) && input.length > 0 && input.every((key) => typeof key === "string" && isKey(key)),
+    Array.isArray(input) && input.length > 0 && input.every(isKeyValue),
   {
     identifier: "Keys",
     description: "one or more memcached keys",

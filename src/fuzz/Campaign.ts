@@ -3,11 +3,12 @@
  * each on a fresh connection to each server; every pair of outcomes judged. Between inputs it checks
  * that effcached is alive and logged no error, and every so often that the sentinel writes it
  * acknowledged are all still there. An input that acts on the whole cache runs alone, and after it
- * the memory limit is put back; a difference is run again with fresh keys, then alone on emptied caches
- * (as `--replay` runs it), and one that does not come back is reported as unstable, not as a finding. memcached 1.6.18 itself crashes now and then
- * under this traffic (SIGSEGV, a few 600-input runs of seed 16 in a hundred): when it does, the crash
- * is recorded, a fresh memcached is started, both caches are emptied and the group of inputs runs again,
- * so the reference's bug neither hides effcached's nor counts as one.
+ * the memory limit is put back; a difference is run again with fresh keys, then alone on emptied
+ * caches (as `--replay` runs it), and one that does not come back is reported as unstable, not as a
+ * finding. memcached 1.6.18 itself crashes now and then under this traffic (SIGSEGV, a few 600-input
+ * runs of seed 16 in a hundred): when it does, the crash is recorded, a fresh memcached is started,
+ * both caches are emptied and the group of inputs runs again, so the reference's bug neither hides
+ * effcached's nor counts as one.
  *
  * @module
  */

@@ -18,7 +18,7 @@ import { parseI32, parseU32, parseU64 } from "./Numbers.js"
  * It is a declaration rather than `transformOrFail(String, to)`: a transformation runs the string's
  * check, the parse and then the domain's refinement, each through ParseResult's combinators, and every
  * number of every command line goes through one (a set line has three). Declared, a set line decodes
- * ~2.7x faster (1.15 -> 0.42 µs alone; docs/benchmarks.md, "Second round").
+ * ~3x faster (1.36 -> 0.43 µs alone; docs/benchmarks.md, "Second round, continued").
  */
 const token = <A extends number | bigint>(
   to: Schema.Schema<A>,

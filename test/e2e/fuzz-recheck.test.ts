@@ -18,13 +18,13 @@ const spoilingProxy = async (port: number, spoiled: number) => {
   // Half-open both ways: the campaign half-closes after its writes and reads the replies to the end.
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     const upstream = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true })
-    let decided: boolean | undefined
+    let spoil: boolean | undefined
     client.on("data", (chunk: Buffer) => {
-      if (decided === undefined) {
+      if (spoil === undefined) {
         const text = chunk.toString("latin1")
-        decided = !text.startsWith("flush_all") && !text.includes("fuzz-sentinel") && !text.startsWith("cache_memlimit")
+        spoil = !text.startsWith("flush_all") && !text.includes("fuzz-sentinel") && !text.startsWith("cache_memlimit")
           && left-- > 0
-        if (decided) client.write("ERROR\r\n")
+        if (spoil) client.write("ERROR\r\n")
       }
       upstream.write(chunk)
     })
